@@ -1,0 +1,309 @@
+"""The study's published figures, and the audit that checks the data against them.
+
+``published.yml`` lists every figure the study prints with the computation
+that should give it. `audit_published` runs each computation on the loaded
+data, rounds it the way the study rounded it, and marks whether it matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from netreport.coded_data import CodedData
+from netreport.errors import NetreportError, shorten
+
+__all__ = [
+    "Audit",
+    "AuditRow",
+    "PublishedFigure",
+    "audit_published",
+    "compute_measure",
+    "load_published",
+]
+
+_DATASETS = ("artifacts", "excluded", "mentions")
+_MEASURES = ("count", "percent", "distinct", "order")
+_COMPARES = ("equal", "below", "order")
+_FIGURE_KEYS = {
+    "id",
+    "where",
+    "statement",
+    "printed",
+    "value",
+    "decimals",
+    "compare",
+    "measure",
+    "note",
+}
+_MEASURE_KEYS = {*_MEASURES, "where", "within", "of", "by"}
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """One figure as the study prints it, with how to compute it."""
+
+    id: str
+    where: str
+    statement: str
+    printed: str
+    value: float | list[str]
+    measure: Mapping[str, object]
+    decimals: int = 0
+    compare: str = "equal"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    figure: PublishedFigure
+    computed: float | list[str]
+    shown: str
+    reproduced: bool
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Every published figure beside what the data gives."""
+
+    rows: list[AuditRow] = field(default_factory=list)
+
+    @property
+    def mismatches(self) -> list[AuditRow]:
+        return [r for r in self.rows if not r.reproduced]
+
+    @property
+    def reproduced(self) -> int:
+        return sum(r.reproduced for r in self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "id": r.figure.id,
+                "where": r.figure.where,
+                "statement": r.figure.statement,
+                "printed": r.figure.printed,
+                "computed": r.shown,
+                "reproduced": r.reproduced,
+                "note": r.figure.note,
+            }
+            for r in self.rows
+        )
+
+    def _repr_markdown_(self) -> str:
+        lines = [
+            "| Where | Figure | Printed | From the data | Match |",
+            "|:------|:-------|:--------|:--------------|:------|",
+        ]
+        for r in self.rows:
+            mark = (
+                "yes"
+                if r.reproduced
+                else "**no**: "
+                + (r.figure.note or "no explanation is recorded in published.yml")
+            )
+            lines.append(
+                f"| {r.figure.where} | {_cell(r.figure.statement)} | "
+                f"{_cell(r.figure.printed)} | {_cell(r.shown)} | {_cell(mark)} |"
+            )
+        return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+def load_published(path: Path | str, data: CodedData) -> list[PublishedFigure]:
+    """Read ``published.yml`` and check every entry against the codebook."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NetreportError(
+            f"{path}: the published-figures file does not exist"
+        ) from None
+    except yaml.YAMLError as err:
+        raise NetreportError(f"{path}: not valid YAML: {err}") from None
+    entries = raw.get("figures") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise NetreportError(f"{path}: figures: expected a list of figures")
+    errors: list[str] = []
+    figures = [
+        _figure(entry, f"figures[{i}]", data, errors) for i, entry in enumerate(entries)
+    ]
+    seen: set[str] = set()
+    for i, fig in enumerate(figures):
+        if fig.id in seen:
+            errors.append(f"figures[{i}].id: {fig.id!r} is used twice")
+        seen.add(fig.id)
+    if errors:
+        listing = "\n".join(f"  {path}: {e}" for e in errors)
+        raise NetreportError(
+            f"the published figures have {len(errors)} problem(s):\n{listing}\n"
+            "Fix these entries and build again."
+        )
+    return figures
+
+
+def _figure(
+    entry: object, at: str, data: CodedData, errors: list[str]
+) -> PublishedFigure:
+    if not isinstance(entry, dict):
+        errors.append(f"{at}: expected a mapping")
+        entry = {}
+    for key in entry:
+        if key not in _FIGURE_KEYS:
+            errors.append(
+                f"{at}.{key}: unknown key (allowed: {', '.join(sorted(_FIGURE_KEYS))})"
+            )
+    for key in ("id", "where", "statement", "printed", "value", "measure"):
+        if key not in entry:
+            errors.append(f"{at}.{key}: missing")
+    compare = entry.get("compare", "equal")
+    if compare not in _COMPARES:
+        errors.append(
+            f"{at}.compare: found {compare!r} (allowed: {', '.join(_COMPARES)})"
+        )
+    measure = entry.get("measure", {})
+    _check_measure(measure, f"{at}.measure", data, errors)
+    return PublishedFigure(
+        id=str(entry.get("id", at)),
+        where=str(entry.get("where", "")),
+        statement=" ".join(str(entry.get("statement", "")).split()),
+        printed=str(entry.get("printed", "")),
+        value=entry.get("value", 0),
+        measure=measure if isinstance(measure, dict) else {},
+        decimals=int(entry.get("decimals", 0)),
+        compare=compare,
+        note=" ".join(str(entry.get("note", "")).split()),
+    )
+
+
+def _check_measure(
+    measure: object, at: str, data: CodedData, errors: list[str]
+) -> None:
+    if not isinstance(measure, dict):
+        errors.append(f"{at}: expected a mapping")
+        return
+    for key in measure:
+        if key not in _MEASURE_KEYS:
+            errors.append(
+                f"{at}.{key}: unknown key (allowed: {', '.join(sorted(_MEASURE_KEYS))})"
+            )
+    kinds = [k for k in _MEASURES if k in measure]
+    if len(kinds) != 1:
+        errors.append(f"{at}: name exactly one of {', '.join(_MEASURES)}")
+        return
+    dataset = measure["of"] if kinds[0] == "distinct" else measure[kinds[0]]
+    if dataset not in _DATASETS:
+        errors.append(
+            f"{at}.{kinds[0]}: found {dataset!r} (allowed: {', '.join(_DATASETS)})"
+        )
+        return
+    frame = _frame(data, dataset)
+    for part in ("where", "within"):
+        for column, codes in (measure.get(part) or {}).items():
+            _check_filter(frame, column, codes, f"{at}.{part}.{column}", errors)
+    for part in (
+        ("by",)
+        if kinds[0] == "order"
+        else ("distinct",)
+        if kinds[0] == "distinct"
+        else ()
+    ):
+        if measure.get(part) not in frame.columns:
+            errors.append(
+                f"{at}.{part}: found {measure.get(part)!r} "
+                f"(allowed: {shorten(frame.columns)})"
+            )
+
+
+def _check_filter(
+    frame: pd.DataFrame, column: str, codes: object, at: str, errors: list[str]
+) -> None:
+    if column not in frame.columns:
+        errors.append(f"{at}: no such column (allowed: {shorten(frame.columns)})")
+        return
+    if codes == "any":
+        return
+    allowed = (
+        list(frame[column].cat.categories) if hasattr(frame[column], "cat") else []
+    )
+    for code in codes if isinstance(codes, list) else [codes]:
+        if allowed and code not in allowed:
+            errors.append(f"{at}: found {code!r} (allowed: {shorten(allowed)}, or any)")
+
+
+def _frame(data: CodedData, dataset: str) -> pd.DataFrame:
+    return {
+        "artifacts": data.included,
+        "excluded": data.excluded,
+        "mentions": data.mentions,
+    }[dataset]
+
+
+def _select(frame: pd.DataFrame, spec: Mapping[str, object] | None) -> pd.DataFrame:
+    for column, codes in (spec or {}).items():
+        if codes == "any":
+            frame = frame[frame[column].notna()]
+        else:
+            frame = frame[
+                frame[column].isin(codes if isinstance(codes, list) else [codes])
+            ]
+    return frame
+
+
+def compute_measure(
+    data: CodedData, measure: Mapping[str, object]
+) -> float | list[str]:
+    """The value a measure gives on the data, unrounded."""
+    if "distinct" in measure:
+        return float(_frame(data, measure["of"])[measure["distinct"]].nunique())
+    if "order" in measure:
+        counts = _frame(data, measure["order"])[measure["by"]].value_counts(sort=False)
+        return [
+            str(c) for c in counts.sort_values(ascending=False, kind="stable").index
+        ]
+    kind = "count" if "count" in measure else "percent"
+    frame = _select(_frame(data, measure[kind]), measure.get("within"))
+    hits = len(_select(frame, measure.get("where")))
+    if kind == "count":
+        return float(hits)
+    return 100.0 * hits / len(frame) if len(frame) else float("nan")
+
+
+def audit_published(data: CodedData, figures: list[PublishedFigure]) -> Audit:
+    """Compare each published figure with the value the data gives."""
+    rows = []
+    for fig in figures:
+        computed = compute_measure(data, fig.measure)
+        if fig.compare == "order":
+            labels = data.codebook[fig.measure["by"]].labels()
+            shown = ", ".join(labels.get(code, code) for code in computed)
+            reproduced = computed == list(fig.value)
+        else:
+            rounded = _round(computed, fig.decimals)
+            shown = f"{rounded:.{fig.decimals}f}"
+            if fig.compare == "below":
+                shown = f"{computed:.2f}"
+                reproduced = computed < float(fig.value)
+            else:
+                reproduced = rounded == Decimal(str(fig.value)).quantize(
+                    _quantum(fig.decimals)
+                )
+        rows.append(AuditRow(fig, computed, shown, bool(reproduced)))
+    return Audit(rows)
+
+
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
+
+
+def _round(value: float, decimals: int) -> Decimal:
+    """Round half away from zero, as printed tables do (0.25 -> 0.3)."""
+    return Decimal(repr(value)).quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
