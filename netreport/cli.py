@@ -1,0 +1,177 @@
+"""The ``netreport`` command: build the report, check the data, reconstruct it.
+
+Only this module decides what the user sees: the library logs and warns, the
+command shows warnings in full, stage lines with ``--verbose``, and a user's
+mistake as a message without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from netreport.case import load_case
+from netreport.errors import NetreportError, NetreportWarning
+
+__all__ = ["main"]
+
+log = logging.getLogger("netreport")
+_console = Console(stderr=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=_console, show_time=False, show_path=False)],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "error" if getattr(args, "strict", False) else "always", NetreportWarning
+        )
+        warnings.showwarning = _show_warning
+        try:
+            return args.run(args)
+        except NetreportWarning as warning:
+            _console.print(f"[bold red]error[/] (strict build): {warning}")
+            return 1
+        except NetreportError as error:
+            _console.print(f"[bold red]error:[/] {error}")
+            return 1
+        except KeyboardInterrupt:
+            _console.print("interrupted; the last good build was left in place")
+            return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    _console.print(f"[yellow]warning:[/] {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netreport",
+        description="Case reports and status reports from an improvement "
+        "network's coded data.",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per stage"
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="render the case report (HTML site and PDF)"
+    )
+    build.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    build.add_argument(
+        "--engine",
+        choices=("embedded", "quarto"),
+        default="embedded",
+        help="embedded (pandoc and Typst, the default) or the Quarto CLI",
+    )
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.set_defaults(run=_build)
+
+    check = commands.add_parser(
+        "check", help="check the data against the codebook and the published figures"
+    )
+    check.add_argument("--data", type=Path, default=Path("data"), help="data folder")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(run=_check)
+
+    rebuild = commands.add_parser(
+        "reconstruct", help="regenerate the shipped data from data/reconstruction.yml"
+    )
+    rebuild.add_argument("--data", type=Path, default=Path("data"), help="data folder")
+    rebuild.set_defaults(run=_reconstruct)
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    from netreport.provenance import describe_build
+    from netreport.render import render_project
+
+    project = args.project.resolve()
+    started = time.perf_counter()
+    with _console.status("checking the data"):
+        case = load_case(project / "data")
+    _warn_about_audit(case)
+    with _console.status("rendering the case report"):
+        result = render_project(
+            project, engine=args.engine, stamp=describe_build(project, case.data)
+        )
+    elapsed = time.perf_counter() - started
+    _console.print(
+        f"built {_relative(result.output_dir, project)}/: {len(result.pages)} pages"
+        + (f" and {_relative(result.pdf, project)}" if result.pdf else "")
+        + f" in {elapsed:.1f} s; {case.audit.reproduced} of {len(case.audit.rows)} "
+        "published figures reproduced"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    case = load_case(args.data)
+    data = case.data
+    _console.print(
+        f"{data.files['artifacts']}: {len(data.artifacts)} artifacts "
+        f"({len(data.included)} included, {len(data.excluded)} excluded)"
+    )
+    _console.print(f"{data.files['mentions']}: {len(data.mentions)} mentions")
+    audit = case.audit
+    _console.print(
+        f"{audit.reproduced} of {len(audit.rows)} published figures reproduced"
+    )
+    for row in audit.mismatches:
+        _console.print(
+            f"  {row.figure.id}: printed {row.figure.printed}, data gives {row.shown}"
+            + (f"; {row.figure.note}" if row.figure.note else "")
+        )
+    _warn_about_audit(case)
+    return 0
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    from netreport.codebook import load_codebook
+    from netreport.reconstruction import reconstruct
+
+    spec = args.data / "reconstruction.yml"
+    if not spec.exists():
+        raise NetreportError(
+            f"{spec}: no reconstruction spec here; `reconstruct` only regenerates "
+            "the shipped case, real coded data needs no reconstruction"
+        )
+    written = reconstruct(spec, load_codebook(args.data / "codebook.yml"), args.data)
+    for path in written.values():
+        _console.print(f"wrote {path}")
+    return 0
+
+
+def _warn_about_audit(case) -> None:
+    unexplained = [r for r in case.audit.mismatches if not r.figure.note]
+    if unexplained:
+        warnings.warn(
+            f"{len(unexplained)} published figures differ from the data with no note "
+            f"saying why: {', '.join(r.figure.id for r in unexplained)}. Add a `note` "
+            "to each in published.yml, or correct the data.",
+            NetreportWarning,
+            stacklevel=2,
+        )
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
