@@ -1,0 +1,77 @@
+"""The netreport command, as a user runs it: messages, not tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "netreport.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_reports_the_shipped_case(tmp_path):
+    result = _run("check", "--data", str(DATA), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1089 artifacts (839 included, 250 excluded)" in result.stderr
+    assert "176 mentions" in result.stderr
+    assert "35 of 36 published figures reproduced" in result.stderr
+    assert "table8-relationship-pct: printed 0.5, data gives 0.7" in result.stderr
+
+
+def test_bad_data_gives_a_message_and_no_traceback(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    mentions = data / "mentions.csv"
+    lines = mentions.read_text().splitlines()
+    lines[4] = lines[4].replace("school_teams", "schol teams", 1)
+    mentions.write_text("\n".join(lines) + "\n")
+    result = _run("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "row 5" in result.stderr and "'context'" in result.stderr
+    assert "'schol teams'" in result.stderr
+    assert "did you mean 'school_teams'?" in result.stderr
+
+
+def test_strict_turns_a_renamed_code_warning_into_an_error(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    mentions = data / "mentions.csv"
+    mentions.write_text(
+        mentions.read_text().replace(",relationship_management,", ",accountability,", 1)
+    )
+    relaxed = _run("check", cwd=tmp_path)
+    assert relaxed.returncode == 0
+    assert "old names of renamed codes" in relaxed.stderr
+    strict = _run("check", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1
+    assert "strict" in strict.stderr and "'accountability'" in strict.stderr
+
+
+def test_reconstruct_refuses_without_a_spec(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "reconstruction.yml").unlink()
+    result = _run("reconstruct", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no reconstruction spec here" in result.stderr
+
+
+def test_reconstruct_rewrites_the_shipped_files_identically(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "mentions.csv").unlink()
+    result = _run("reconstruct", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (data / "mentions.csv").read_bytes() == (DATA / "mentions.csv").read_bytes()

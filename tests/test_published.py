@@ -1,0 +1,113 @@
+"""The study's published figures against the shipped reconstruction."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netreport.case import load_case
+from netreport.errors import NetreportError
+from netreport.published import audit_published, compute_measure, load_published
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case(DATA)
+
+
+def test_every_published_figure_is_reproduced_or_explained(case):
+    assert len(case.audit.rows) == 36
+    for row in case.audit.mismatches:
+        assert row.figure.note, f"{row.figure.id} differs without a note"
+
+
+def test_only_the_inconsistent_share_of_table_8_differs(case):
+    assert [r.figure.id for r in case.audit.mismatches] == ["table8-relationship-pct"]
+    row = case.audit.mismatches[0]
+    assert row.shown == "0.7"
+    assert row.figure.printed == "0.5"
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"),
+    [
+        ({"count": "artifacts"}, 839),
+        ({"count": "excluded"}, 250),
+        ({"percent": "mentions", "where": {"actual_use": "disuse"}}, 100 * 36 / 176),
+        (
+            {
+                "percent": "mentions",
+                "where": {"actual_use": "improvement"},
+                "within": {"context": "school_teams"},
+            },
+            100 * 34 / 65,
+        ),
+        ({"distinct": "interviewee", "of": "mentions"}, 8),
+        ({"count": "artifacts", "where": {"secondary_intended_use": "any"}}, 63),
+    ],
+)
+def test_measures_compute_from_the_data(case, measure, expected):
+    assert compute_measure(case.data, measure) == pytest.approx(expected)
+
+
+def test_a_wrong_printed_value_is_caught(case):
+    figures = load_published(DATA / "published.yml", case.data)
+    changed = [f for f in figures if f.id == "table8-improvement-n"]
+    wrong = [type(changed[0])(**{**changed[0].__dict__, "value": 717})]
+    audit = audit_published(case.data, wrong)
+    assert audit.mismatches and audit.rows[0].shown == "718"
+
+
+def test_the_audit_table_shows_the_note_for_a_mismatch(case):
+    markdown = case.audit._repr_markdown_()
+    assert "| Table 8 | Share of artifacts intended for relationship management |" in (
+        markdown
+    )
+    assert "**no**: The table prints 0.5" in markdown
+    assert "District leaders, School teams and teachers, Network" in markdown
+
+
+def _published_copy(tmp_path: Path, edit) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    raw = yaml.safe_load((data / "published.yml").read_text())
+    edit(raw)
+    (data / "published.yml").write_text(yaml.safe_dump(raw))
+    return data
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda raw: raw["figures"][2]["measure"]["where"].update(
+                intended_use="improvment"
+            ),
+            "figures[2].measure.where.intended_use: found 'improvment'",
+        ),
+        (
+            lambda raw: raw["figures"][0].update(colour="red"),
+            "figures[0].colour: unknown key",
+        ),
+        (
+            lambda raw: raw["figures"][1]["measure"].update(count="teachers"),
+            "figures[1].measure.count: found 'teachers' "
+            "(allowed: artifacts, excluded, mentions)",
+        ),
+        (
+            lambda raw: raw["figures"][3].update(id=raw["figures"][2]["id"]),
+            "figures[3].id: 'table8-improvement-n' is used twice",
+        ),
+    ],
+)
+def test_bad_published_entries_are_reported_as_yaml_paths(tmp_path, edit, message):
+    data = _published_copy(tmp_path, edit)
+    with pytest.raises(NetreportError) as caught:
+        load_case(data)
+    assert message in str(caught.value)
+    assert "published.yml" in str(caught.value)
