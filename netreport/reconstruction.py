@@ -97,7 +97,11 @@ def _artifacts(spec: _Spec, rng: random.Random) -> list[dict[str, str]]:
     for use, kinds in spec.get("artifacts", "kinds").items():
         rows = [r for r in included if r["intended_use"] == use]
         _deal(rng, rows, "kind", kinds, spec.path, f"artifacts.kinds.{use}")
-    for use in {c["intended_use"] for c in spec.get("artifacts", "secondary")}:
+    # Spec order, not a set: a set of strings iterates in an order that
+    # changes with PYTHONHASHSEED, and so would the bytes written.
+    for use in dict.fromkeys(
+        c["intended_use"] for c in spec.get("artifacts", "secondary")
+    ):
         pairs = {
             c["secondary_intended_use"]: c["n"]
             for c in spec.get("artifacts", "secondary")
@@ -226,15 +230,25 @@ def _named_codes(spec: _Spec) -> Iterator[tuple[str, str, str]]:
     for i, cell in enumerate(spec.get("artifacts", "cells")):
         for dim in ("intended_use", "pressure"):
             yield f"artifacts.cells[{i}].{dim}", dim, cell[dim]
+    for i, cell in enumerate(spec.get("artifacts", "secondary")):
+        for dim in ("intended_use", "secondary_intended_use"):
+            yield f"artifacts.secondary[{i}].{dim}", dim, cell[dim]
     for i, cell in enumerate(spec.get("mentions", "cells")):
         for dim in ("context", "actual_use"):
             yield f"mentions.cells[{i}].{dim}", dim, cell[dim]
+        # The other keys of a cell are pressures, each with its count.
+        for key in cell:
+            if key in ("context", "actual_use"):
+                continue
+            yield f"mentions.cells[{i}].{key}", "pressure", key
     for use, kinds in spec.get("artifacts", "kinds").items():
         yield "artifacts.kinds", "intended_use", use
         for kind in kinds:
             yield f"artifacts.kinds.{use}", "kind", kind
-    for criterion in spec.get("artifacts", "excluded"):
+    for criterion, kinds in spec.get("artifacts", "excluded").items():
         yield "artifacts.excluded", "excluded_by", criterion
+        for kind in kinds:
+            yield f"artifacts.excluded.{criterion}", "kind", kind
     for field in ("intended_use", "sub_theme"):
         for use, counts in spec.get("mentions", field).items():
             yield f"mentions.{field}", "actual_use", use
