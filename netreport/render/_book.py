@@ -1,0 +1,522 @@
+"""The embedded engine: a Quarto book to HTML pages and a Typst PDF.
+
+Stages, each logged on one line:
+
+1. read ``_quarto.yml``;
+2. per chapter: run the code, parse the Markdown with pandoc, number
+   headings and floats;
+3. resolve ``@fig-``/``@tbl-``/``@sec-`` references across the book;
+4. run citeproc once over the whole book, so citations and the reference
+   list agree between the HTML pages and the PDF;
+5. write one HTML page per chapter and compile the book PDF with Typst.
+
+Everything is written to a staging directory that replaces the output dir
+only when all stages succeed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import posixpath
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import typst
+
+from netreport.errors import NetreportError
+from netreport.render._config import BookConfig, ChapterEntry, load_book_config
+from netreport.render._crossref import (
+    ChapterNumbering,
+    CrossRef,
+    number_chapter,
+    plain_text,
+    resolve_crossrefs,
+    walk,
+)
+from netreport.render._display import FigureOutput
+from netreport.render._execute import execute_chapter
+from netreport.render._pandoc import markdown_to_ast, run_pandoc
+from netreport.render._qmd import parse_qmd
+from netreport.render._result import RenderResult
+from netreport.render._staging import staged_output
+
+__all__ = ["render_book"]
+
+logger = logging.getLogger(__name__)
+
+_RESOURCES = resources.files("netreport.render") / "resources"
+_CSS = "netreport.css"
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass
+class _Chapter:
+    entry: ChapterEntry
+    display: str  # source path, posix, relative to the project
+    page: str  # HTML page, posix, relative to the output dir
+    blocks: list[Any]
+    title: list[Any] = field(default_factory=list)  # title inlines with number
+    figures: list[FigureOutput] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.display)
+
+
+def render_book(
+    project_dir: Path,
+    output_dir: Path | None,
+    stamp: Mapping[str, str] | None,
+    cell_timeout: float,
+) -> RenderResult:
+    """Render the book in `project_dir`; see `netreport.render.render_project`."""
+    started = time.perf_counter()
+    config = load_book_config(project_dir)
+    output_dir = (output_dir or config.output_dir).resolve()
+    with staged_output(output_dir) as site:
+        chapters, api = _build_chapters(config, site, cell_timeout)
+        labels = _number_book(chapters)
+        _resolve_book(chapters, labels)
+        _cite_book(chapters, config, api)
+        _copy_images(chapters, config, site)
+        pages = _write_pages(chapters, config, site, stamp, api)
+        pdf = _write_pdf(chapters, config, site, stamp, api)
+    elapsed = time.perf_counter() - started
+    logger.info("rendered %d pages and %s in %.1f s", len(pages), pdf.name, elapsed)
+    return RenderResult(
+        output_dir=output_dir,
+        pages=tuple(output_dir / p for p in pages),
+        pdf=output_dir / pdf.name,
+        figures=tuple(output_dir / f.path for c in chapters for f in c.figures),
+        labels=labels,
+        elapsed=elapsed,
+        engine="embedded",
+    )
+
+
+# -- chapters -----------------------------------------------------------------
+
+
+def _build_chapters(
+    config: BookConfig, site: Path, timeout: float
+) -> tuple[list[_Chapter], list[int]]:
+    chapters = []
+    api: list[int] = []
+    for entry in config.chapters:
+        display = entry.source.as_posix()
+        logger.info("execute chapter %s", display)
+        qmd = parse_qmd(config.project_dir / entry.source, display)
+        executed = execute_chapter(
+            qmd,
+            display=display,
+            project_dir=config.project_dir,
+            site_dir=site,
+            defaults=config.execute,
+            timeout=timeout,
+        )
+        doc = markdown_to_ast(executed.markdown, what=display)
+        api = doc["pandoc-api-version"]
+        blocks = doc["blocks"]
+        if "title" in qmd.front_matter:
+            title = str(qmd.front_matter["title"])
+            blocks.insert(0, _title_header(title, qmd.front_matter))
+        page = str(Path(display).with_suffix(".html").as_posix())
+        chapters.append(
+            _Chapter(entry, display, page, blocks, figures=executed.figures)
+        )
+    return chapters, api
+
+
+def _title_header(title: str, front: Mapping[str, Any]) -> dict[str, Any]:
+    classes = [] if front.get("number-sections", True) else ["unnumbered"]
+    inlines = markdown_to_ast(title, what="title")["blocks"]
+    content = inlines[0]["c"] if inlines else []
+    return {"t": "Header", "c": [1, ["", classes, []], content]}
+
+
+def _first_header(blocks: list[Any]) -> dict[str, Any] | None:
+    return next((b for b in blocks if b["t"] == "Header" and b["c"][0] == 1), None)
+
+
+def _number_book(chapters: list[_Chapter]) -> dict[str, CrossRef]:
+    labels: dict[str, CrossRef] = {}
+    main = appendix = 0
+    for chapter in chapters:
+        header = _first_header(chapter.blocks)
+        unnumbered = chapter.display == "index.qmd" or (
+            header is not None and "unnumbered" in header["c"][1][1]
+        )
+        number = None
+        if not unnumbered and chapter.entry.appendix:
+            number, appendix = _ALPHABET[appendix % 26], appendix + 1
+        elif not unnumbered:
+            main += 1
+            number = str(main)
+        where = ChapterNumbering(chapter.display, chapter.page, number)
+        chapter.blocks, refs = number_chapter(chapter.blocks, where)
+        header = _first_header(chapter.blocks)
+        chapter.title = (
+            header["c"][2] if header else [{"t": "Str", "c": chapter.display}]
+        )
+        for ref in refs:
+            if ref.label in labels:
+                first = labels[ref.label].chapter
+                raise NetreportError(
+                    f"{chapter.display}: label {ref.label} is already used in {first}; "
+                    "labels must be unique across the book"
+                )
+            labels[ref.label] = ref
+    return labels
+
+
+def _resolve_book(chapters: list[_Chapter], labels: dict[str, CrossRef]) -> None:
+    logger.info("resolve cross-references (%d labels)", len(labels))
+    for chapter in chapters:
+        chapter.blocks = resolve_crossrefs(chapter.blocks, labels, chapter.display)
+
+
+# -- citations ----------------------------------------------------------------
+
+
+def _citation_keys(blocks: list[Any]) -> list[str]:
+    keys: list[str] = []
+
+    def visit(node: dict[str, Any]) -> None:
+        if node["t"] == "Cite":
+            keys.extend(c["citationId"] for c in node["c"][0])
+
+    walk(blocks, visit)
+    return keys
+
+
+def _has_refs_div(blocks: list[Any]) -> bool:
+    found = []
+    walk(
+        blocks,
+        lambda n: (
+            found.append(1) if n["t"] == "Div" and n["c"][0][0] == "refs" else None
+        ),
+    )
+    return bool(found)
+
+
+def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> None:
+    cited = {c.display: _citation_keys(c.blocks) for c in chapters}
+    if not any(cited.values()):
+        return
+    if not config.bibliography:
+        where = next(d for d, keys in cited.items() if keys)
+        raise NetreportError(
+            f"{where}: cites @{cited[where][0]}, but _quarto.yml has no bibliography"
+        )
+    logger.info("process citations with citeproc")
+    if not any(_has_refs_div(c.blocks) for c in chapters):
+        chapters[-1].blocks += [
+            {"t": "Header", "c": [2, ["references", ["unnumbered"], []],
+                                  [{"t": "Str", "c": "References"}]]},
+            {"t": "Div", "c": [["refs", [], []], []]},
+        ]  # fmt: skip
+    wrapped = [
+        {"t": "Div", "c": [[f"nr-chapter-{i}", ["nr-chapter"], []], c.blocks]}
+        for i, c in enumerate(chapters)
+    ]
+    doc = {"pandoc-api-version": api, "meta": {}, "blocks": wrapped}
+    args = ["-f", "json", "-t", "json", "--citeproc", "-M", "link-citations=true"]
+    args += ["-M", f"lang={config.lang}"]
+    args += [f"--bibliography={path}" for path in config.bibliography]
+    if config.csl:
+        args.append(f"--csl={config.csl}")
+    output, warnings = run_pandoc(json.dumps(doc), args, what="citations")
+    missing = [w for w in warnings if "not found" in w]
+    if missing:
+        key = missing[0].split("citation ", 1)[-1].split(" ", 1)[0]
+        where = next((d for d, keys in cited.items() if key in keys), "the book")
+        raise NetreportError(
+            f"{where}: citation @{key} is not in the bibliography "
+            f"({', '.join(p.name for p in config.bibliography)})"
+        )
+    for chapter, div in zip(chapters, json.loads(output)["blocks"], strict=True):
+        chapter.blocks = div["c"][1]
+
+
+# -- files -------------------------------------------------------------------
+
+
+def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> None:
+    """Copy images the chapters point to, keeping their paths."""
+    for chapter in chapters:
+        for url in _image_urls(chapter.blocks):
+            if "://" in url or url.startswith(("/", "data:")):
+                continue
+            relative = posixpath.normpath(posixpath.join(chapter.folder, url))
+            target = site / relative
+            if target.exists():
+                continue
+            source = config.project_dir / relative
+            if not source.is_file():
+                raise NetreportError(f"{chapter.display}: image {url} does not exist")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _image_urls(blocks: list[Any]) -> list[str]:
+    urls: list[str] = []
+    walk(blocks, lambda n: urls.append(n["c"][2][0]) if n["t"] == "Image" else None)
+    return urls
+
+
+# -- metadata for templates -----------------------------------------------------
+
+
+def _meta_text(text: str) -> dict[str, Any]:
+    return {"t": "MetaInlines", "c": [{"t": "Str", "c": text}]}
+
+
+def _book_meta(config: BookConfig, stamp: Mapping[str, str] | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "lang": {"t": "MetaString", "c": config.lang},
+        "nr-title": _meta_text(config.title),
+        "nr-author": {"t": "MetaList", "c": [_meta_text(a) for a in config.authors]},
+    }
+    if config.subtitle:
+        meta["nr-subtitle"] = _meta_text(config.subtitle)
+    if config.date:
+        meta["nr-date"] = _meta_text(config.date)
+    if stamp:
+        meta["nr-colophon"] = {
+            "t": "MetaList",
+            "c": [
+                {
+                    "t": "MetaMap",
+                    "c": {"key": _meta_text(k), "value": _meta_text(str(v))},
+                }
+                for k, v in stamp.items()
+            ],
+        }
+    return meta
+
+
+# -- HTML ----------------------------------------------------------------------
+
+
+def _write_pages(
+    chapters: list[_Chapter],
+    config: BookConfig,
+    site: Path,
+    stamp: Mapping[str, str] | None,
+    api: list[int],
+) -> list[str]:
+    template = site / ".page.html"
+    template.write_text(_resource("page.html"), encoding="utf-8")
+    (site / _CSS).write_text(_resource(_CSS), encoding="utf-8")
+    pages_of_ids = {i: c.page for c in chapters for i in _ids(c.blocks)}
+    meta = _book_meta(config, stamp)
+    pdf_name = f"{config.output_file}.pdf"
+    pages = []
+    for index, chapter in enumerate(chapters):
+        logger.info("write HTML %s", chapter.page)
+        page_meta = {
+            **meta,
+            **_navigation(chapters, index),
+            "nr-page-title": {"t": "MetaInlines", "c": _without_number(chapter.title)},
+            "nr-root": {"t": "MetaString", "c": _relative("", chapter.page)},
+            "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, chapter.page)},
+            "nr-front": {"t": "MetaBool", "c": index == 0},
+        }
+        blocks = _link_across_pages(chapter.blocks, chapter.page, pages_of_ids)
+        doc = {"pandoc-api-version": api, "meta": page_meta, "blocks": blocks}
+        args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
+        html, _ = run_pandoc(json.dumps(doc), args, what=chapter.display)
+        target = site / chapter.page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        pages.append(chapter.page)
+    template.unlink()
+    return pages
+
+
+def _resource(name: str) -> str:
+    return (_RESOURCES / name).read_text(encoding="utf-8")
+
+
+def _relative(target: str, page: str) -> str:
+    """Link from `page` to `target`, both relative to the output dir."""
+    start = posixpath.dirname(page) or "."
+    if not target:
+        relative = posixpath.relpath(".", start)
+        return "" if relative == "." else relative + "/"
+    return posixpath.relpath(target, start)
+
+
+def _without_number(inlines: list[Any]) -> list[Any]:
+    rest = [
+        n
+        for n in inlines
+        if not (n["t"] == "Span" and "header-section-number" in n["c"][0][1])
+    ]
+    return rest[1:] if rest and rest[0]["t"] == "Space" else rest
+
+
+def _navigation(chapters: list[_Chapter], index: int) -> dict[str, Any]:
+    here = chapters[index].page
+
+    def entry(chapter: _Chapter, current: bool, part: str | None) -> dict[str, Any]:
+        fields = {
+            "href": {"t": "MetaString", "c": _relative(chapter.page, here)},
+            "title": {"t": "MetaInlines", "c": chapter.title},
+            "current": {"t": "MetaBool", "c": current},
+        }
+        if part:
+            fields["part"] = _meta_text(part)
+        return {"t": "MetaMap", "c": fields}
+
+    toc, last_part = [], None
+    for i, chapter in enumerate(chapters):
+        part = chapter.entry.part if chapter.entry.part != last_part else None
+        last_part = chapter.entry.part
+        toc.append(entry(chapter, i == index, part))
+    meta: dict[str, Any] = {"nr-toc": {"t": "MetaList", "c": toc}}
+    if index > 0:
+        meta["nr-prev"] = entry(chapters[index - 1], False, None)
+    if index + 1 < len(chapters):
+        meta["nr-next"] = entry(chapters[index + 1], False, None)
+    return meta
+
+
+def _ids(blocks: list[Any]) -> list[str]:
+    ids: list[str] = []
+
+    def visit(node: dict[str, Any]) -> None:
+        content = node.get("c")
+        if node["t"] == "Header":
+            ids.append(content[1][0])
+        elif node["t"] in ("Div", "Span", "Figure", "Table", "CodeBlock"):
+            ids.append(content[0][0])
+
+    walk(blocks, visit)
+    return [i for i in ids if i]
+
+
+def _link_across_pages(
+    blocks: list[Any], page: str, pages_of_ids: Mapping[str, str]
+) -> list[Any]:
+    def visit(node: dict[str, Any]) -> None:
+        if node["t"] != "Link":
+            return None
+        url = node["c"][2][0]
+        target = pages_of_ids.get(url[1:]) if url.startswith("#") else None
+        if target and target != page:
+            node["c"][2][0] = _relative(target, page) + url
+        return None
+
+    return walk(blocks, visit)
+
+
+# -- PDF -------------------------------------------------------------------------
+
+
+def _write_pdf(
+    chapters: list[_Chapter],
+    config: BookConfig,
+    site: Path,
+    stamp: Mapping[str, str] | None,
+    api: list[int],
+) -> Path:
+    logger.info("write Typst source for the book")
+    blocks: list[Any] = []
+    last_part = None
+    for chapter in chapters:
+        if chapter.entry.part and chapter.entry.part != last_part:
+            blocks.append(_raw_typst(f"#nr-part({_typst_string(chapter.entry.part)})"))
+        last_part = chapter.entry.part
+        blocks.append(_raw_typst(f"// chapter: {chapter.display}"))
+        blocks.extend(_typst_images(chapter.blocks, chapter.folder))
+    template = site / ".book-template.typ"
+    template.write_text(_resource("book.typ"), encoding="utf-8")
+    doc = {
+        "pandoc-api-version": api,
+        "meta": _book_meta(config, stamp),
+        "blocks": blocks,
+    }
+    args = ["-f", "json", "-t", "typst-citations", f"--template={template}"]
+    source, _ = run_pandoc(json.dumps(doc), args, what="the book PDF (Typst source)")
+    template.unlink()
+
+    typ = site / ".book.typ"
+    typ.write_text(source, encoding="utf-8")
+    pdf = site / f"{config.output_file}.pdf"
+    logger.info("compile PDF %s with Typst", pdf.name)
+    try:
+        typst.compile(
+            str(typ),
+            output=str(pdf),
+            root=str(site),
+            ignore_system_fonts=True,
+            timestamp=_source_date_epoch(),
+        )
+    except typst.TypstError as exc:
+        raise NetreportError(_typst_message(exc, source)) from None
+    finally:
+        typ.unlink()
+    return pdf
+
+
+def _source_date_epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(value) if value else None
+
+
+def _raw_typst(text: str) -> dict[str, Any]:
+    return {"t": "RawBlock", "c": ["typst", text]}
+
+
+def _typst_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _typst_images(blocks: list[Any], folder: str) -> list[Any]:
+    """Point images at their place in the output dir and give them alt text."""
+
+    def visit(node: dict[str, Any]) -> Any:
+        if node["t"] != "Image":
+            return None
+        attr, description, (url, _) = node["c"]
+        if "://" not in url and not url.startswith("/"):
+            url = posixpath.normpath(posixpath.join(folder, url))
+        attrs = dict(attr[2])
+        alt = attrs.get("alt") or plain_text(description)
+        args = [_typst_string(url)]
+        if "width" in attrs:
+            args.append(f"width: {attrs['width'].replace('%', '') + '%'}")
+        if alt:
+            args.append(f"alt: {_typst_string(alt)}")
+        return {"t": "RawInline", "c": ["typst", f"#image({', '.join(args)})"]}
+
+    return walk(blocks, visit)
+
+
+def _typst_message(exc: typst.TypstError, source: str) -> str:
+    """Name the chapter whose Typst source failed, found from the error's line."""
+    detail = getattr(exc, "diagnostic", "") or str(exc)
+    chapter = "the book"
+    line = _line_of(detail)
+    if line:
+        for text in source.splitlines()[:line]:
+            if text.startswith("// chapter: "):
+                chapter = text.removeprefix("// chapter: ")
+    message = getattr(exc, "message", None) or str(exc)
+    return f"{chapter}: Typst could not compile the book PDF: {message}\n{detail}"
+
+
+def _line_of(detail: str) -> int | None:
+    import re
+
+    match = re.search(r"\.book\.typ:(\d+)", detail)
+    return int(match.group(1)) if match else None
