@@ -359,7 +359,13 @@ def _frequency_frame(
     if absent and missing == "include":
         counts[_MISSING] = absent
     elif absent:
-        _warn_missing(absent, len(column), dataset, dim.name, "missing='include'")
+        _warn_missing(
+            absent,
+            len(column),
+            dataset,
+            dim.name,
+            "pass missing='include' to show them",
+        )
     frame = pd.DataFrame({"n": counts.astype("int64")})
     frame.loc[TOTAL] = int(counts.sum())
     frame["percent"] = _share(frame["n"], counts.sum())
@@ -378,7 +384,7 @@ def _warn_missing(
 ) -> None:
     warnings.warn(
         f"{absent} of {of} {dataset} have no {dimension} code and were left "
-        f"out of the table and its percentages; pass {option} to show them",
+        f"out of the table and its percentages; {option}",
         NetreportWarning,
         stacklevel=4,
     )
@@ -456,7 +462,7 @@ def _counts(
             len(frame),
             dataset,
             f"{row_dim.name} or {col_dim.name}",
-            "data with those rows coded",
+            "code them in the data to count them",
         )
     counts = (
         complete.groupby([row_dim.name, col_dim.name], observed=False)
