@@ -139,7 +139,16 @@ def _read(
         return pd.DataFrame()
     header = _header(path)
     if header is None:
-        problems.append(Problem(str(path), 1, None, "", "", "the file is empty"))
+        problems.append(
+            Problem(
+                str(path),
+                1,
+                None,
+                None,
+                shorten(_REQUIRED[dataset]),
+                "the file is empty; it needs at least a header row",
+            )
+        )
         return pd.DataFrame()
     before = len(problems)
     _check_header(path, dataset, header, problems)
@@ -150,6 +159,17 @@ def _read(
     # only an empty cell counts as missing.
     frame = pd.DataFrame(_rows(path, header), columns=header, dtype=object)
     frame.index = frame.index + 2  # spreadsheet row numbers, header is row 1
+    if frame.empty:
+        # Nothing to check; the dtype checks would only complain that an
+        # empty column holds no strings.
+        warnings.warn(
+            f"{path}: the header is there but no rows follow, so the case has "
+            f"no {dataset}; every table and figure of them will be empty. Add "
+            "rows to the file if that is not intended.",
+            NetreportWarning,
+            stacklevel=3,
+        )
+        return frame
     _resolve_codes(path, dataset, frame, codebook, problems)
     _validate(path, dataset, frame, codebook, problems)
     return frame
@@ -296,9 +316,11 @@ def _schema(
     if dataset == "artifacts":
         # Excluded artifacts were never coded.
         required -= {"pressure", "intended_use"}
+    # The id column comes last so the plain entry for it among the required
+    # columns cannot drop the uniqueness check.
     columns = {
-        _ID[dataset]: pa.Column(str, unique=True, nullable=False),
         **{c: pa.Column(str, nullable=False) for c in required},
+        _ID[dataset]: pa.Column(str, unique=True, nullable=False),
     }
     for column, dim in _coded_columns(frame, dataset, codebook).items():
         columns[column] = pa.Column(
