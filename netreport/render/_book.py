@@ -333,6 +333,7 @@ def _write_pages(
         blocks = _link_across_pages(chapter.blocks, chapter.page, pages_of_ids)
         doc = {"pandoc-api-version": api, "meta": page_meta, "blocks": blocks}
         args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
+        args.append("--wrap=none")
         html, _ = run_pandoc(json.dumps(doc), args, what=chapter.display)
         target = site / chapter.page
         target.parent.mkdir(parents=True, exist_ok=True)
