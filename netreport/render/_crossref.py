@@ -320,10 +320,11 @@ def _crossref_link(citation: Node, refs: dict[str, CrossRef], chapter: str) -> l
     label = key[0].lower() + key[1:]
     ref = refs.get(label)
     if ref is None:
-        known = [r for r in refs if r.startswith(label.split("-", 1)[0] + "-")]
+        kind = label.split("-", 1)[0]
+        known = shorten(sorted(r for r in refs if r.startswith(f"{kind}-")))
         raise NetreportError(
             f"{chapter}: cross-reference @{key} points to no label in the book "
-            f"(known {label.split('-', 1)[0]}- labels: {shorten(sorted(known)) or 'none'})"
+            f"(known {kind}- labels: {known or 'none'})"
         )
     text = ref.text
     if citation["citationMode"]["t"] == "SuppressAuthor" and ref.number:

@@ -75,10 +75,18 @@ def markdown_of(value: Any) -> tuple[str, bool]:
     return output_block(repr(value)), False
 
 
-def output_block(text: str, kind: str = "stdout") -> str:
-    """A fenced block for plain output, with a fence longer than any inside."""
+def output_block(text: str, kind: str | None = "stdout") -> str:
+    """A fenced block of cell output (or, with `kind` None, of the cell's code).
+
+    The fence is longer than any backtick run inside the text.
+    """
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return f"{fence} {{.cell-output .cell-output-{kind}}}\n{text.rstrip()}\n{fence}"
+    classes = (
+        "{.python .cell-code}"
+        if kind is None
+        else (f"{{.cell-output .cell-output-{kind}}}")
+    )
+    return f"{fence} {classes}\n{text.rstrip()}\n{fence}"
 
 
 def pipe_table(frame: Any) -> str:

@@ -194,11 +194,7 @@ def _run_cell(cell: CodeCell, context: _Context) -> str:
     options = {**context.defaults, **cell.options}
     blocks = []
     if options["echo"] and options["include"]:
-        blocks.append(
-            output_block(cell.code, "code").replace(
-                "{.cell-output .cell-output-code}", "{.python .cell-code}"
-            )
-        )
+        blocks.append(output_block(cell.code, kind=None))
     if not options["eval"]:
         return "\n\n".join(blocks) if options["include"] else ""
 
@@ -342,10 +338,10 @@ def _float_div(kind: str, content: str, caption: str | None, label: str | None) 
 def _float_label(cell: CodeCell, prefix: str, caption: str | None, context: _Context):
     label = cell.label if cell.label and cell.label.startswith(prefix) else None
     if label and not caption:
+        noun = "figure" if prefix == "fig-" else "table"
         raise NetreportError(
-            f"{context.display}, line {cell.line}: cell {label} has no "
-            f"{prefix}cap; a cross-referenced {'figure' if prefix == 'fig-' else 'table'}"
-            f" needs a caption (add `#| {prefix}cap: ...`)"
+            f"{context.display}, line {cell.line}: cell {label} has no {prefix}cap; "
+            f"a cross-referenced {noun} needs a caption (add `#| {prefix}cap: ...`)"
         )
     return label
 
