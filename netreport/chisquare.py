@@ -645,6 +645,8 @@ def _as_frame(table: Any) -> pd.DataFrame:
                 "cannot test: expected a two-way table of counts (a crosstab or a "
                 f"nested list of numbers), got {type(table).__name__}"
             ) from err
+        if values.size == 0:
+            raise NetreportError(_EMPTY)
         if values.ndim != 2:
             raise NetreportError(
                 "cannot test: expected a two-way table of counts (rows × columns), "
@@ -657,11 +659,14 @@ def _as_frame(table: Any) -> pd.DataFrame:
             columns=pd.Index([f"column {j + 1}" for j in range(values.shape[1])]),
         )
     if frame.size == 0:
-        raise NetreportError(
-            "cannot test: the table is empty (no rows or no columns), "
-            "so there are no counts to test"
-        )
+        raise NetreportError(_EMPTY)
     return frame
+
+
+_EMPTY = (
+    "cannot test: the table is empty (no rows or no columns), "
+    "so there are no counts to test"
+)
 
 
 def _check_counts(frame: pd.DataFrame, where: str) -> np.ndarray:
@@ -675,7 +680,7 @@ def _check_counts(frame: pd.DataFrame, where: str) -> np.ndarray:
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
         found = [
-            f"{counts[i, j]!r} at ({frame.index[i]}, {frame.columns[j]})"
+            f"{float(counts[i, j]):g} at ({frame.index[i]}, {frame.columns[j]})"
             for i, j in zip(*np.nonzero(bad), strict=True)
         ]
         raise NetreportError(
