@@ -172,7 +172,21 @@ def _read(
         return frame
     _resolve_codes(path, dataset, frame, codebook, problems)
     _validate(path, dataset, frame, codebook, problems)
+
+    # The checks run column by column; the user reads the file row by row.
+    problems[before:] = sorted(problems[before:], key=_reading_order(header))
     return frame
+
+
+def _reading_order(header: list[str]):
+    """Sort key: row, then column as the header orders them; whole-file and
+    whole-column problems first."""
+
+    def key(problem: Problem) -> tuple[int, int]:
+        column = header.index(problem.column) if problem.column in header else -1
+        return (problem.row or 0, column)
+
+    return key
 
 
 def _header(path: Path) -> list[str] | None:
