@@ -35,6 +35,7 @@ The arithmetic follows R's ``chisq.test``, ``fisher.test`` and ``p.adjust``;
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,7 +59,10 @@ __all__ = [
     "homogeneity",
     "independence",
     "per_code",
+    "tabulate_methods",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 2024
 DEFAULT_RESAMPLES = 100_000
@@ -459,6 +463,7 @@ def independence(
     result = _compute(prepared, correction, exact, seed, resamples)
     if exact is None and result.test != CHISQUARE:
         _warn_fallback([result])
+    logger.debug("%s: %s; %s", result.comparison, result.apa(), result.method)
     return result
 
 
@@ -487,6 +492,7 @@ def per_code(
     if exact is None:
         _warn_fallback([r for r in results if r.test != CHISQUARE])
 
+    logger.debug("%s: %d per-code tests", prepared.comparison, len(results))
     adjusted = holm([r.p for r in results])
     size = int(np.sum(~np.isnan([r.p for r in results])))
     return FamilyResult(
@@ -588,6 +594,55 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     back[order] = adjusted
     out[present] = back
     return out
+
+
+def tabulate_methods(
+    results: Sequence[IndependenceResult | FamilyResult | HomogeneityResult],
+) -> pd.DataFrame:
+    """Every test behind a set of results, with its method: the appendix.
+
+    A family contributes one row per test, each noting the adjustment; a
+    homogeneity result contributes its overall test and its family.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns "comparison", "result" (APA text), "method" and "why".
+    """
+    rows: list[dict[str, str]] = []
+
+    def add(result: IndependenceResult, comparison: str, text: str, note: str):
+        rows.append(
+            {
+                "comparison": comparison,
+                "result": text,
+                "method": result.method + note,
+                "why": result.why,
+            }
+        )
+
+    def add_family(family: FamilyResult) -> None:
+        note = f"; {family.method} ({family.family})"
+        for (row_code, col_code), result in zip(
+            family.comparisons, family.results, strict=True
+        ):
+            text = family.apa(row_code, col_code)
+            add(result, f"{row_code} \u00d7 {col_code}", text, note)
+
+    for item in results:
+        if isinstance(item, HomogeneityResult):
+            add(item.test, item.test.comparison, item.apa(), "")
+            add_family(item.per_code)
+        elif isinstance(item, FamilyResult):
+            add_family(item)
+        elif isinstance(item, IndependenceResult):
+            add(item, item.comparison, item.apa(), "")
+        else:
+            raise TypeError(
+                "tabulate_methods() takes results of independence, per_code or "
+                f"homogeneity; got {type(item).__name__}"
+            )
+    return pd.DataFrame(rows, columns=["comparison", "result", "method", "why"])
 
 
 # --------------------------------------------------------------------------

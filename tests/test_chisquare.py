@@ -49,6 +49,7 @@ def test_public_names():
         "homogeneity",
         "independence",
         "per_code",
+        "tabulate_methods",
     ]
     for name in chisquare.__all__:
         assert hasattr(chisquare, name)
@@ -473,3 +474,27 @@ def test_apa_text_of_the_results(artifacts):
     assert exact.apa() == "χ²(3, N = 839) = 250.72, Monte Carlo exact p < .001, V = .55"
     assert fisher.apa().startswith("χ²(1, N = 16) = ")
     assert ", Fisher's exact p = .035, V = " in fisher.apa()
+
+
+def test_tabulate_methods_lists_every_test(artifacts):
+    overall = _quiet(chisquare.independence, artifacts)
+    family = _quiet(chisquare.per_code, artifacts)
+    codes = pd.Index(PRESSURES, name="pressure")
+    homog = chisquare.homogeneity(
+        pd.Series([825, 14], index=codes), pd.Series([114, 62], index=codes)
+    )
+
+    table = chisquare.tabulate_methods([overall, family, homog])
+
+    assert list(table.columns) == ["comparison", "result", "method", "why"]
+    assert len(table) == 1 + 4 + 1 + 1
+    assert table.loc[0, "comparison"] == "intended use × pressure"
+    assert table.loc[0, "method"].startswith("Fisher–Freeman–Halton exact test")
+    assert "Holm's step-down adjustment across the 4 tests" in table.loc[1, "method"]
+    assert "Holm-adjusted, 4 tests" in table.loc[1, "result"]
+    assert table.loc[5, "method"].startswith("Pearson's chi-square test of homogeneity")
+
+
+def test_tabulate_methods_refuses_other_objects():
+    with pytest.raises(TypeError, match="got float"):
+        chisquare.tabulate_methods([0.05])
