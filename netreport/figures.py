@@ -290,9 +290,9 @@ def _context_alt_text(table: Table) -> str:
     contexts = [k for k in table.frame.index if k != TOTAL]
     uses = [c for c in table.frame.columns if c != TOTAL]
     parts = [
-        f"Bar charts in {len(contexts)} panels, one per context of use, of the "
-        f"share of each actual use among the {table.n(TOTAL, TOTAL)} mentions "
-        "of that context."
+        f"Bar charts in {len(contexts)} panels, one per context of use, each "
+        "giving the share of every actual use among the mentions of that "
+        f"context ({table.n(TOTAL, TOTAL)} mentions in all)."
     ]
     for context in contexts:
         shares = ", ".join(
