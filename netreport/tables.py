@@ -57,6 +57,8 @@ _ORDERS = ("codebook", "frequency")
 # raw rows, so they are never dimensions.
 _CONFIDENTIAL = ("interviewee", "mention_id", "artifact_id", "excerpt")
 _DASH = "\u2013"
+# Row key of the uncoded rows when a table is asked to show them.
+_MISSING = "(not coded)"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -339,9 +341,6 @@ def tabulate_dimensions(
         column_labels={"n": "n", "percent": "%"},
         section_labels=sections,
     )
-
-
-_MISSING = "(not coded)"
 
 
 def _frequency_frame(
