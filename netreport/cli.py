@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         default="embedded",
         help="embedded (pandoc and Typst, the default) or the Quarto CLI",
     )
+    build.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="where to write the site (default: the project's output-dir, _site)",
+    )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(run=_build)
 
@@ -105,7 +111,10 @@ def _build(args: argparse.Namespace) -> int:
     _warn_about_audit(case)
     with _console.status("rendering the case report"):
         result = render_project(
-            project, engine=args.engine, stamp=describe_build(project, case.data)
+            project,
+            engine=args.engine,
+            output_dir=args.output_dir.resolve() if args.output_dir else None,
+            stamp=describe_build(project, case.data),
         )
     elapsed = time.perf_counter() - started
     _console.print(
