@@ -189,6 +189,7 @@ def _dimension(
             f"{', '.join(_DATASETS)}"
         )
         applies = []
+    borrowed = codes is not None
     if codes is None:
         codes = _codes(where, spec.get("codes"), errors)
     dim = Dimension(
@@ -198,7 +199,8 @@ def _dimension(
         applies_to=tuple(applies),
         codes=codes,
     )
-    _index(dim, where, errors)
+    # A clash among borrowed codes was reported where they are written.
+    _index(dim, where, [] if borrowed else errors)
     return dim
 
 
