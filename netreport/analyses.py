@@ -1,0 +1,411 @@
+"""The statistical analyses the case report runs, defined once, found by name.
+
+The findings chapters quote these results and the appendix lists every test
+behind them. Both call `run_analyses`, so the list of comparisons lives in
+one place and the appendix cannot describe a test the chapters did not run,
+or miss one they did.
+
+Which p is reported is decided here, explicitly. A test whose expected
+counts break Cochran's rule (`netreport.chisquare.COCHRAN_RULE`) is run with
+``exact=True``; one that meets it keeps the chi-square p. A family of
+per-code 2×2 tests is exact throughout when any of its tables breaks the
+rule, so the tests of one family are read on the same footing. Nothing is
+left to the chi-square module's automatic fallback, which warns (and so
+fails a strict build).
+
+Examples
+--------
+In a chapter cell::
+
+    analyses = run_analyses(case.data)
+    test = analyses["creation_pressure"].result
+    test.apa()      # "χ²(3, N = 839) = 250.72, Monte Carlo exact p < .001, ..."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from netreport import apa
+from netreport.chisquare import (
+    FamilyResult,
+    HomogeneityResult,
+    IndependenceResult,
+    homogeneity,
+    independence,
+    per_code,
+    tabulate_methods,
+)
+from netreport.codebook import Codebook
+from netreport.coded_data import CodedData
+from netreport.errors import NetreportError, shorten
+from netreport.tables import TOTAL, Table, tabulate_crosstab, tabulate_frequencies
+
+__all__ = [
+    "Analysis",
+    "run_analyses",
+    "tabulate_disuse_reasons",
+    "tabulate_family",
+    "tabulate_tests",
+]
+
+Result = IndependenceResult | FamilyResult | HomogeneityResult
+
+# Labels of the groups in a creation-against-use comparison, which are not
+# codebook codes.
+_GROUPS = {"creation vs use": "Creation vs use", "creation": "Creation", "use": "Use"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis of the report: what it asks and what it found.
+
+    Attributes
+    ----------
+    name
+        Key in the mapping `run_analyses` returns.
+    section
+        Label of the report section that reports it, e.g. ``"sec-creation"``.
+    title
+        The comparison in words, for captions and the appendix.
+    result
+        The result from `netreport.chisquare`.
+    """
+
+    name: str
+    section: str
+    title: str
+    result: Result
+
+
+def run_analyses(data: CodedData) -> dict[str, Analysis]:
+    """Run every test the case report reports, in the order it reports them.
+
+    Parameters
+    ----------
+    data
+        The loaded case.
+
+    Returns
+    -------
+    dict
+        `Analysis` by name, in report order:
+
+        ``creation_pressure``, ``creation_pressure_codes``
+            Intended use × pressure for the included artifacts, and each
+            intended use against the rest.
+        ``use_context``, ``use_context_codes``
+            Context × actual use for the mentions, and each cell against
+            the rest.
+        ``use_pressure``, ``use_pressure_codes``
+            Pressure × actual use for the mentions.
+        ``creation_vs_use``
+            Intended use of the artifacts against actual use in the
+            mentions that describe a use (disuse has no creation side).
+        ``creation_vs_use_pressure``
+            Pressure for creation against pressure for use.
+    """
+    codebook = data.codebook
+    specs: list[tuple[str, str, str, Callable[[], Result]]] = []
+    for name, section, dataset, rows, columns in _CROSSTABS:
+        counts = tabulate_crosstab(data, dataset, rows, columns).counts
+        title = f"{codebook[rows].label} × {codebook[columns].label}"
+        specs.append((name, section, title, _test(independence, counts)))
+        specs.append(
+            (f"{name}_codes", section, f"{title}, code by code", _family(counts))
+        )
+    specs.append(
+        (
+            "creation_vs_use",
+            "sec-creation-vs-use",
+            "Intended use of artifacts against actual use in mentions",
+            _homogeneity(*_use_distributions(data)),
+        )
+    )
+    specs.append(
+        (
+            "creation_vs_use_pressure",
+            "sec-creation-vs-use",
+            "Pressure for creation against pressure for use",
+            _homogeneity(
+                _distribution(data, "artifacts", "pressure"),
+                _distribution(data, "mentions", "pressure"),
+            ),
+        )
+    )
+    return {
+        name: Analysis(name, section, title, result)
+        for name, section, title, result in specs
+    }
+
+
+# The independence tests: name, report section, dataset, rows, columns.
+_CROSSTABS = (
+    ("creation_pressure", "sec-creation", "artifacts", "intended_use", "pressure"),
+    ("use_context", "sec-use", "mentions", "context", "actual_use"),
+    ("use_pressure", "sec-use", "mentions", "pressure", "actual_use"),
+)
+
+
+def _test(function: Callable[..., Result], *args) -> Result:
+    """Run `function`, with an exact p when Cochran's rule is broken."""
+    result = function(*args, exact=False)
+    if _rule_met(result):
+        return result
+    return function(*args, exact=True)
+
+
+def _family(counts: pd.DataFrame) -> FamilyResult:
+    return _test(per_code, counts)
+
+
+def _homogeneity(creation: pd.Series, use: pd.Series) -> HomogeneityResult:
+    return _test(homogeneity, creation, use)
+
+
+def _rule_met(result: Result) -> bool:
+    if isinstance(result, FamilyResult):
+        return all(r.rule_met for r in result.results)
+    if isinstance(result, HomogeneityResult):
+        return result.test.rule_met and _rule_met(result.per_code)
+    return result.rule_met
+
+
+def _distribution(data: CodedData, dataset: str, dimension: str) -> pd.Series:
+    counts = tabulate_frequencies(data, dataset, dimension).frame["n"]
+    counts = counts.drop(index=TOTAL)
+    counts.index.name = dimension
+    return counts
+
+
+def _use_distributions(data: CodedData) -> tuple[pd.Series, pd.Series]:
+    """Intended and actual use over the codes both sides have.
+
+    A code found on the use side only (disuse) cannot be made, so its
+    creation count is zero by definition, not by chance; a test including
+    it would count that as evidence. Such codes are left out.
+    """
+    creation = _distribution(data, "artifacts", "intended_use")
+    use = _distribution(data, "mentions", "actual_use")
+    shared = [code for code in use.index if code in creation.index]
+    use = use.loc[shared]
+    use.index.name = creation.index.name
+    return creation, use
+
+
+# Presenting results with codebook labels -----------------------------------
+
+
+def tabulate_family(family: FamilyResult, codebook: Codebook) -> pd.DataFrame:
+    """A family of per-code tests as a table for a chapter, with labels.
+
+    Parameters
+    ----------
+    family
+        A result of `netreport.chisquare.per_code` (or a homogeneity
+        result's ``per_code``).
+    codebook
+        Supplies the labels of the codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 2×2 test: the comparison, the observed and expected
+        count of its first cell, the adjusted standardized residual, and
+        the p before and after Holm's adjustment, all as text.
+    """
+    frame = family.as_frame()
+    rows = []
+    for (row_code, column_code), record in zip(
+        family.comparisons, frame.to_dict(orient="records"), strict=True
+    ):
+        rows.append(
+            {
+                "Comparison": _comparison_label(
+                    codebook,
+                    family.row_dimension,
+                    row_code,
+                    family.column_dimension,
+                    column_code,
+                ),
+                "Observed": apa.format_count(record["observed"]),
+                "Expected": f"{record['expected']:.1f}",
+                "Residual": f"{record['stdres']:.2f}",
+                "p": apa.format_p_cell(record["p"]),
+                "p (Holm)": apa.format_p_cell(record["p_holm"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tabulate_tests(
+    analyses: Mapping[str, Analysis], codebook: Codebook
+) -> pd.DataFrame:
+    """Every test behind the analyses, with its method and why: the appendix.
+
+    The rows are those of `netreport.chisquare.tabulate_methods`, with
+    codebook labels in place of code names and three columns added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns "analysis" (the analysis name), "comparison", "result",
+        "method", "why", "rule" ("met" or "broken": Cochran's rule for that
+        table) and "family" (the family and its adjustment, or "").
+    """
+    parts = []
+    for analysis in analyses.values():
+        frame = tabulate_methods([analysis.result])
+        tests, labels, families = _rows_of(analysis, codebook)
+        frame["comparison"] = labels
+        frame["method"] = [
+            method.removesuffix(_family_note(family)) if family else method
+            for method, family in zip(frame["method"], families, strict=True)
+        ]
+        frame["rule"] = ["met" if t.rule_met else "broken" for t in tests]
+        frame["family"] = [_family_text(f, codebook) if f else "" for f in families]
+        frame.insert(0, "analysis", analysis.name)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _rows_of(
+    analysis: Analysis, codebook: Codebook
+) -> tuple[list[IndependenceResult], list[str], list[FamilyResult | None]]:
+    """The tests of one analysis in `tabulate_methods` order, labelled."""
+    result = analysis.result
+    tests: list[IndependenceResult] = []
+    labels: list[str] = []
+    families: list[FamilyResult | None] = []
+    if isinstance(result, IndependenceResult):
+        return [result], [analysis.title], [None]
+    if isinstance(result, HomogeneityResult):
+        tests.append(result.test)
+        labels.append(analysis.title)
+        families.append(None)
+        result = result.per_code
+    for (row_code, column_code), test in zip(
+        result.comparisons, result.results, strict=True
+    ):
+        tests.append(test)
+        labels.append(
+            _comparison_label(
+                codebook,
+                result.row_dimension,
+                row_code,
+                result.column_dimension,
+                column_code,
+            )
+        )
+        families.append(result)
+    return tests, labels, families
+
+
+def _family_note(family: FamilyResult) -> str:
+    # The note tabulate_methods appends to the method of each family row.
+    return f"; {family.method} ({family.family})"
+
+
+def _family_text(family: FamilyResult, codebook: Codebook) -> str:
+    """The family and its adjustment in words, with codebook labels."""
+    first, second = family.comparisons[0]
+
+    def side(dimension: str, code: str) -> str:
+        name = _dimension_label(codebook, dimension)
+        if " vs " in code:
+            return f"{name} ({_code_label(codebook, dimension, code)})"
+        return f"each code of {name} against the rest"
+
+    tests = "test" if family.size == 1 else "tests"
+    return (
+        f"Family of {family.size} 2×2 {tests}: "
+        f"{side(family.row_dimension, first)}, by "
+        f"{side(family.column_dimension, second)}. {family.method}."
+    )
+
+
+def _dimension_label(codebook: Codebook, dimension: str) -> str:
+    if dimension in codebook.dimensions:
+        return codebook[dimension].label.lower()
+    return "creation against use" if dimension == "source" else dimension
+
+
+def _comparison_label(
+    codebook: Codebook, row_dim: str, row_code: str, col_dim: str, col_code: str
+) -> str:
+    return (
+        f"{_code_label(codebook, row_dim, row_code)} × "
+        f"{_code_label(codebook, col_dim, col_code)}"
+    )
+
+
+def _code_label(codebook: Codebook, dimension: str, code: str) -> str:
+    """The label of a code, or of both codes of an "a vs b" split."""
+    if code in _GROUPS:
+        return _GROUPS[code]
+    if " vs " in code:
+        first, second = code.split(" vs ", 1)
+        return (
+            f"{_code_label(codebook, dimension, first)} vs "
+            f"{_code_label(codebook, dimension, second)}"
+        )
+    if dimension in codebook.dimensions:
+        labels = codebook[dimension].labels()
+        if code in labels:
+            return labels[code]
+    return code
+
+
+# Reasons for disuse --------------------------------------------------------
+
+
+def tabulate_disuse_reasons(data: CodedData, *, code: str = "disuse") -> Table:
+    """Mentions of disuse by the reason given (the sub-themes of disuse).
+
+    Parameters
+    ----------
+    data
+        The loaded case.
+    code
+        The actual-use code that records an artifact was not used.
+
+    Returns
+    -------
+    Table
+        Columns ``n`` and ``percent`` (of the disuse mentions); rows the
+        sub-themes whose parent is `code`, in codebook order, then
+        ``"total"``. Disuse mentions without a sub-theme make a
+        "No reason coded" row, shown only when there are any.
+    """
+    sub_themes = data.codebook["sub_theme"]
+    reasons = [c.name for c in sub_themes.codes if c.parent == code]
+    if not reasons:
+        parents = sorted({c.parent for c in sub_themes.codes if c.parent})
+        raise NetreportError(
+            f"code: no sub-theme has the parent {code!r} "
+            f"(parents in the codebook: {shorten(parents)})"
+        )
+    mentions = data.mentions[data.mentions["actual_use"] == code]
+    themes = mentions["sub_theme"].astype("object")
+    counts = themes.value_counts().reindex(reasons, fill_value=0)
+    uncoded = int(themes.isna().sum())
+    if uncoded:
+        counts["uncoded"] = uncoded
+    frame = pd.DataFrame({"n": counts.astype("int64")})
+    frame.loc[TOTAL] = int(counts.sum())
+    total = frame.at[TOTAL, "n"]
+    frame["percent"] = frame["n"] / total * 100 if total else float("nan")
+    frame.index.name = "sub_theme"
+    return Table(
+        frame=frame,
+        stub="Reason given",
+        row_labels={
+            **sub_themes.labels(),
+            "uncoded": "No reason coded",
+            TOTAL: "Total",
+        },
+        column_labels={"n": "n", "percent": "%"},
+    )
