@@ -37,6 +37,7 @@ def test_public_api_is_small() -> None:
         "CellError",
         "CrossRef",
         "RenderResult",
+        "render_document",
         "render_project",
     ]
 

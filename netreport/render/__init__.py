@@ -11,6 +11,9 @@ is absent, from the displayed object's ``alt_text`` attribute (netreport's
 ``plot_`` functions set it). Tables are any object with
 ``_repr_markdown_()`` returning a pipe table, or a pandas DataFrame; a cell
 ``label: tbl-...`` with ``tbl-cap`` numbers and captions them.
+
+`render_document` renders one ``.qmd`` (a status report) to one HTML page
+and one PDF with the same engine, page template and stylesheet.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from pathlib import Path
 from netreport.errors import NetreportError
 from netreport.render._book import render_book
 from netreport.render._crossref import CrossRef
+from netreport.render._document import render_document
 from netreport.render._execute import CellError
 from netreport.render._quarto import render_with_quarto
 from netreport.render._result import RenderResult
 
-__all__ = ["CellError", "CrossRef", "RenderResult", "render_project"]
+__all__ = ["CellError", "CrossRef", "RenderResult", "render_document", "render_project"]
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,297 @@
+"""The embedded engine for one document: a ``.qmd`` to one HTML page and a PDF.
+
+Status reports are single documents, not books, but they should look and
+behave like the case report. So this reuses the book's parts: the same cell
+execution, cross-reference numbering (unnumbered sections, floats numbered
+1, 2, ...), HTML page template and stylesheet, Typst compiler and
+``SOURCE_DATE_EPOCH`` handling. Only the PDF template differs: a document
+has no title page or outline.
+
+Three pandoc calls per document (Markdown to AST, AST to HTML, AST to
+Typst). The files are written beside the target under temporary names and
+moved into place only when both formats succeeded, so a failed render
+leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import posixpath
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import typst
+
+from netreport.errors import NetreportError
+from netreport.render._book import (
+    _book_meta,
+    _image_urls,
+    _resource,
+    _source_date_epoch,
+    _typst_images,
+)
+from netreport.render._config import BookConfig
+from netreport.render._crossref import (
+    ChapterNumbering,
+    number_chapter,
+    resolve_crossrefs,
+    walk,
+)
+from netreport.render._execute import execute_chapter
+from netreport.render._pandoc import markdown_to_ast, run_pandoc
+from netreport.render._qmd import parse_qmd
+from netreport.render._result import RenderResult
+
+__all__ = ["render_document"]
+
+logger = logging.getLogger(__name__)
+
+_CSS = "netreport.css"
+
+
+def render_document(
+    source: Path,
+    html: Path,
+    *,
+    pdf: bool = True,
+    site_root: Path | None = None,
+    stamp: Mapping[str, str] | None = None,
+    cell_timeout: float = 300,
+) -> RenderResult:
+    """Render the single ``.qmd`` file `source` to `html` and a PDF beside it.
+
+    Parameters
+    ----------
+    source
+        The document. Its front matter may give ``title``, ``subtitle``,
+        ``author``, ``date`` and ``lang``; code runs with its folder as the
+        working directory. Images it points to must lie under
+        ``<stem>_files/`` beside it.
+    html
+        The page to write; the PDF is the same path ending in ``.pdf`` and
+        figures go to ``<stem>_files/`` beside it.
+    pdf
+        False to write the HTML page only.
+    site_root
+        The folder whose ``netreport.css`` the page links to (written there
+        when missing or different); defaults to the page's own folder.
+    stamp
+        ``key: value`` pairs shown as a colophon at the foot of both formats.
+    cell_timeout
+        Seconds one code cell may run.
+
+    Returns
+    -------
+    RenderResult
+        One page, the PDF, the figures and the cross-reference labels.
+
+    Raises
+    ------
+    NetreportError
+        For a failing cell (naming the file and line), an unknown
+        cross-reference, a citation (documents have no bibliography), or a
+        pandoc or Typst failure. Files of an earlier render stay untouched.
+    """
+    started = time.perf_counter()
+    source, html = Path(source).resolve(), Path(html).resolve()
+    root = (site_root or html.parent).resolve()
+    html.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{html.stem}.render-", dir=html.parent))
+    try:
+        doc, front, figures, labels = _build(source, html, staging, cell_timeout)
+        meta = _document_meta(front, stamp)
+        _write_html(doc, meta, staging / html.name, _link_root(html, root))
+        if pdf:
+            _write_pdf(doc, meta, staging, html.stem, source.name)
+        _move_into_place(staging, html.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _ensure_stylesheet(root)
+    elapsed = time.perf_counter() - started
+    logger.info("rendered %s in %.2f s", html.name, elapsed)
+    return RenderResult(
+        output_dir=html.parent,
+        pages=(html,),
+        pdf=html.with_suffix(".pdf") if pdf else None,
+        figures=tuple(html.parent / f for f in figures),
+        labels=labels,
+        elapsed=elapsed,
+        engine="embedded",
+    )
+
+
+# -- the document --------------------------------------------------------------
+
+
+def _build(source: Path, html: Path, staging: Path, timeout: float):
+    """Run the code, parse, number and resolve; return the AST and friends."""
+    display = source.name
+    qmd = parse_qmd(source, display)
+    # Figures are named after the page, so two documents in one folder keep
+    # theirs apart.
+    executed = execute_chapter(
+        qmd,
+        display=f"{html.stem}.qmd",
+        project_dir=source.parent,
+        site_dir=staging,
+        defaults={},
+        timeout=timeout,
+    )
+    markdown = executed.markdown
+    title = qmd.front_matter.get("title")
+    if title is not None:
+        markdown = f"# {title} {{.unnumbered}}\n\n{markdown}"
+    doc = markdown_to_ast(markdown, what=display)
+    where = ChapterNumbering(display, html.name, None)
+    blocks, refs = number_chapter(doc["blocks"], where)
+    labels = {ref.label: ref for ref in refs}
+    blocks = resolve_crossrefs(blocks, labels, display)
+    _refuse_citations(blocks, display)
+    _copy_images(blocks, source.parent, staging, display, html.stem)
+    doc["blocks"] = blocks
+    figures = [f.path.as_posix() for f in executed.figures]
+    return doc, qmd.front_matter, figures, labels
+
+
+def _refuse_citations(blocks: list[Any], display: str) -> None:
+    keys: list[str] = []
+
+    def visit(node: dict[str, Any]) -> None:
+        if node["t"] == "Cite":
+            keys.extend(c["citationId"] for c in node["c"][0])
+
+    walk(blocks, visit)
+    if keys:
+        raise NetreportError(
+            f"{display}: cites @{keys[0]}, but a single document has no "
+            "bibliography; write the reference out, or put the text in the book"
+        )
+
+
+def _copy_images(
+    blocks: list[Any], folder: Path, staging: Path, display: str, stem: str
+) -> None:
+    for url in _image_urls(blocks):
+        if "://" in url or url.startswith(("/", "data:")):
+            continue
+        relative = posixpath.normpath(url)
+        if not relative.startswith(f"{stem}_files/"):
+            raise NetreportError(
+                f"{display}: image {url} must lie under {stem}_files/ so that it "
+                "travels with the page"
+            )
+        target = staging / relative
+        if target.exists():
+            continue
+        if not (folder / relative).is_file():
+            raise NetreportError(f"{display}: image {url} does not exist")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / relative, target)
+
+
+def _document_meta(
+    front: Mapping[str, Any], stamp: Mapping[str, str] | None
+) -> dict[str, Any]:
+    authors = front.get("author") or ()
+    config = BookConfig(
+        project_dir=Path("."),
+        title=str(front.get("title", "")),
+        chapters=(),
+        output_dir=Path("."),
+        output_file="",
+        subtitle=None if front.get("subtitle") is None else str(front["subtitle"]),
+        authors=tuple(
+            str(a) for a in ([authors] if isinstance(authors, str) else authors)
+        ),
+        date=None if front.get("date") is None else str(front["date"]),
+        lang=str(front.get("lang", "en")),
+    )
+    return _book_meta(config, stamp)
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def _link_root(html: Path, root: Path) -> str:
+    relative = posixpath.relpath(root.as_posix(), html.parent.as_posix())
+    return "" if relative == "." else relative + "/"
+
+
+def _write_html(doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str):
+    page_meta = {
+        **meta,
+        "nr-page-title": meta["nr-title"],
+        "nr-root": {"t": "MetaString", "c": root},
+        "nr-pdf": {"t": "MetaString", "c": target.with_suffix(".pdf").name},
+        "nr-front": {"t": "MetaBool", "c": False},
+    }
+    template = target.parent / ".page.html"
+    template.write_text(_resource("page.html"), encoding="utf-8")
+    body = {**doc, "meta": page_meta}
+    args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
+    args.append("--wrap=none")
+    html, _ = run_pandoc(json.dumps(body), args, what=target.name)
+    template.unlink()
+    target.write_text(html, encoding="utf-8")
+
+
+def _write_pdf(
+    doc: dict[str, Any], meta: dict[str, Any], staging: Path, stem: str, display: str
+) -> None:
+    template = staging / ".document.typ"
+    template.write_text(_resource("document.typ"), encoding="utf-8")
+    # The template sets the title above the subtitle, so the body's own
+    # title heading (there for the HTML page) is left out.
+    blocks = doc["blocks"]
+    if blocks and blocks[0]["t"] == "Header" and blocks[0]["c"][0] == 1:
+        blocks = blocks[1:]
+    blocks = _typst_images(blocks, "")
+    body = {**doc, "meta": meta, "blocks": blocks}
+    args = ["-f", "json", "-t", "typst-citations", f"--template={template}"]
+    source, _ = run_pandoc(json.dumps(body), args, what=f"{display} (Typst source)")
+    template.unlink()
+    typ = staging / f".{stem}.typ"
+    typ.write_text(source, encoding="utf-8")
+    try:
+        typst.compile(
+            str(typ),
+            output=str(staging / f"{stem}.pdf"),
+            root=str(staging),
+            ignore_system_fonts=True,
+            timestamp=_source_date_epoch(),
+        )
+    except typst.TypstError as exc:
+        detail = getattr(exc, "diagnostic", "") or str(exc)
+        raise NetreportError(
+            f"{display}: Typst could not compile the PDF: {exc}\n{detail}"
+        ) from None
+    finally:
+        typ.unlink()
+
+
+def _move_into_place(staging: Path, folder: Path) -> None:
+    """Move every file the render made from `staging` into `folder`."""
+    for entry in sorted(staging.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        target = folder / entry.name
+        if entry.is_dir() and target.is_dir():
+            shutil.rmtree(target)
+        os.replace(entry, target)
+
+
+def _ensure_stylesheet(root: Path) -> None:
+    css = _resource(_CSS)
+    target = root / _CSS
+    if target.is_file() and target.read_text(encoding="utf-8") == css:
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f".{_CSS}.{os.getpid()}"
+    partial.write_text(css, encoding="utf-8")
+    os.replace(partial, target)

@@ -1,0 +1,122 @@
+"""One .qmd renders to one HTML page and one PDF with the book's engine; a
+book rebuild keeps the status reports already in the site."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from netreport.errors import NetreportError
+from netreport.render import CellError, render_document, render_project
+
+DOCUMENT = """\
+---
+title: "Status for district leaders"
+subtitle: "School year 2020-21"
+---
+
+## What was made
+
+The hub made `{python} 6 * 7` artifacts (@fig-bars, @tbl-uses).
+
+```{python}
+#| label: fig-bars
+#| fig-cap: "Artifacts by use"
+import matplotlib.pyplot as plt
+figure, axes = plt.subplots(figsize=(3, 2))
+axes.bar(["improvement", "research"], [30, 12])
+figure
+```
+
+| use | artifacts |
+|---|--:|
+| improvement | 30 |
+
+: Artifacts by use {#tbl-uses}
+"""
+
+
+def write(folder: Path, text: str = DOCUMENT) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "report.qmd"
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_one_page_one_pdf_numbered_like_the_book(tmp_path: Path) -> None:
+    source = write(tmp_path / "src")
+    site = tmp_path / "site"
+    result = render_document(
+        source, site / "district" / "2020-21.html", site_root=site, stamp={"Data": "x1"}
+    )
+    html = result.pages[0].read_text(encoding="utf-8")
+    assert '<h1 class="unnumbered"' in html
+    assert html.count("<h1") == 1
+    assert 'href="../netreport.css"' in html
+    assert '<a href="#fig-bars" class="nr-xref">Figure 1</a>' in html
+    assert '<a href="#tbl-uses" class="nr-xref">Table 1</a>' in html
+    assert "The hub made 42 artifacts" in html
+    assert "2020-21_files/fig-bars.svg" in html
+    assert (site / "district" / "2020-21_files" / "fig-bars.svg").is_file()
+    assert (site / "netreport.css").is_file()
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(result.pdf).pages)
+    for expected in ("Status for district leaders", "School year 2020-21",
+                     "Figure 1: Artifacts by use", "Colophon", "x1"):  # fmt: skip
+        assert expected in text
+
+
+def test_same_document_gives_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = write(tmp_path / "src")
+    render_document(source, tmp_path / "a" / "r.html")
+    render_document(source, tmp_path / "b" / "r.html")
+    assert digests(tmp_path / "a") == digests(tmp_path / "b")
+
+
+def test_failed_render_keeps_the_previous_files(tmp_path: Path) -> None:
+    source = write(tmp_path / "src")
+    target = tmp_path / "site" / "r.html"
+    render_document(source, target)
+    before = digests(tmp_path / "site")
+    write(tmp_path / "src", DOCUMENT.replace("6 * 7", "6 / 0"))
+    with pytest.raises(CellError, match=r"r\.qmd, line 8: ZeroDivisionError"):
+        render_document(source, target)
+    assert digests(tmp_path / "site") == before
+
+
+def test_a_citation_is_refused_by_name(tmp_path: Path) -> None:
+    source = write(tmp_path / "src", "# T\n\nAs @premo2023 found.\n")
+    with pytest.raises(NetreportError, match="cites @premo2023, but a single"):
+        render_document(source, tmp_path / "r.html", pdf=False)
+
+
+def test_book_rebuild_keeps_status_and_versions(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: Tiny\n  output-file: tiny\n"
+        "  chapters:\n    - index.qmd\n"
+    )
+    (book / "index.qmd").write_text("# Preface {.unnumbered}\n\nHello.\n")
+    render_project(book)
+    report = book / "_site" / "status" / "funder" / "2020-21.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("kept")
+    (book / "_site" / "versions" / "0.1").mkdir(parents=True)
+    (book / "_site" / "stale.html").write_text("from an old build")
+    render_project(book)
+    assert report.read_text() == "kept"
+    assert (book / "_site" / "versions" / "0.1").is_dir()
+    assert not (book / "_site" / "stale.html").exists()
+    assert (book / "_site" / "index.html").is_file()
