@@ -45,7 +45,7 @@ _REQUIRED = {
 }
 _OPTIONAL = {
     "artifacts": ("kind", "secondary_intended_use"),
-    "mentions": ("sub_theme", "artifact_id", "excerpt"),
+    "mentions": ("sub_theme", "artifact_id", "excerpt", "school_year"),
 }
 _ID = {"artifacts": "artifact_id", "mentions": "mention_id"}
 
@@ -348,6 +348,12 @@ def _schema(
             pa.Check(_is_iso_date, element_wise=True, name="iso_date"),
             nullable=False,
         )
+    if "school_year" in frame.columns:
+        columns["school_year"] = pa.Column(
+            str,
+            pa.Check(is_school_year, element_wise=True, name="school_year"),
+            nullable=False,
+        )
     return pa.DataFrameSchema(columns, strict=False)
 
 
@@ -368,6 +374,15 @@ def _from_failure(path: Path, case) -> Problem:
     if check == "iso_date":
         return Problem(
             str(path), row, case.column, case.failure_case, "YYYY-MM-DD", "not a date"
+        )
+    if check == "school_year":
+        return Problem(
+            str(path),
+            row,
+            case.column,
+            case.failure_case,
+            "YYYY-YY, July to June, e.g. 2020-21",
+            "not a school year",
         )
     if check.startswith("isin"):
         # Unknown codes were reported, with a suggestion, while resolving.
@@ -438,6 +453,20 @@ def _is_iso_date(value: str | None) -> bool:
     except (TypeError, ValueError):
         return False
     return len(value) == 10
+
+
+def is_school_year(value: str | None) -> bool:
+    """True for a school year written ``YYYY-YY`` with consecutive years.
+
+    >>> is_school_year("2020-21"), is_school_year("2020-22")
+    (True, False)
+    """
+    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+        return False
+    start, end = value[:4], value[5:]
+    if not (start.isdigit() and end.isdigit()):
+        return False
+    return (int(start) + 1) % 100 == int(end)
 
 
 def _check_links(
