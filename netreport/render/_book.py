@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 _RESOURCES = resources.files("netreport.render") / "resources"
 _CSS = "netreport.css"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: The PDF is tagged PDF/UA-1: Typst then refuses an image or an equation
+#: without alt text, and a document without a title or language.
+PDF_STANDARD = "ua-1"
 
 
 @dataclass
@@ -461,6 +464,7 @@ def _write_pdf(
             root=str(site),
             ignore_system_fonts=True,
             timestamp=_source_date_epoch(),
+            pdf_standards=PDF_STANDARD,
         )
     except typst.TypstError as exc:
         raise NetreportError(_typst_message(exc, source)) from None
@@ -483,9 +487,11 @@ def _typst_string(text: str) -> str:
 
 
 def _typst_images(blocks: list[Any], folder: str) -> list[Any]:
-    """Point images at their place in the output dir and give them alt text."""
+    """Point images at their place in the output dir; give images and math alt text."""
 
     def visit(node: dict[str, Any]) -> Any:
+        if node["t"] == "Math":
+            return _typst_math(node)
         if node["t"] != "Image":
             return None
         attr, description, (url, _) = node["c"]
@@ -501,6 +507,28 @@ def _typst_images(blocks: list[Any], folder: str) -> list[Any]:
         return {"t": "RawInline", "c": ["typst", f"#image({', '.join(args)})"]}
 
     return walk(blocks, visit)
+
+
+def _typst_math(node: dict[str, Any]) -> list[Any]:
+    # PDF/UA needs alt text on every equation; the TeX source, spoken plainly,
+    # is the best description the engine has.
+    kind, tex = node["c"]
+    block = "true" if kind["t"] == "DisplayMath" else "false"
+    alt = _spoken_tex(tex)
+    return [
+        {"t": "RawInline", "c": ["typst", f"#math.equation(block: {block}, "
+                                          f"alt: {_typst_string(alt)}, "]},
+        node,
+        {"t": "RawInline", "c": ["typst", ")"]},
+    ]  # fmt: skip
+
+
+def _spoken_tex(tex: str) -> str:
+    import re
+
+    text = re.sub(r"\^\{?2\}?", " squared", tex)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(re.sub(r"[{}]", "", text).split()) or "equation"
 
 
 def _typst_message(exc: typst.TypstError, source: str) -> str:
