@@ -9,7 +9,7 @@ and every problem is reported at once as an `InputError`.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import difflib
 import hashlib
 import warnings
@@ -21,7 +21,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from netreport.codebook import Codebook, Dimension, load_codebook
+from netreport.config import load_config
 from netreport.errors import InputError, NetreportWarning, Problem, shorten
+from netreport.spreadsheets import Table, read_table
 
 __all__ = ["CodedData", "load_coded_data"]
 
@@ -96,7 +98,11 @@ class CodedData:
 
 
 def load_coded_data(data_dir: Path | str) -> CodedData:
-    """Load ``codebook.yml``, ``artifacts.csv`` and ``mentions.csv``.
+    """Load ``codebook.yml`` and the artifacts and mentions.
+
+    Each dataset is ``<dataset>.csv`` or ``<dataset>.xlsx``; the ``columns``
+    section of the project's ``netreport.yml`` (beside ``data/``) maps
+    headers that differ from ours.
 
     Raises
     ------
@@ -105,14 +111,15 @@ def load_coded_data(data_dir: Path | str) -> CodedData:
     """
     data_dir = Path(data_dir)
     codebook = load_codebook(data_dir / "codebook.yml")
+    config = load_config(data_dir.parent)
+    problems: list[Problem] = []
     files = {
         "codebook": data_dir / "codebook.yml",
-        "artifacts": data_dir / "artifacts.csv",
-        "mentions": data_dir / "mentions.csv",
+        "artifacts": _data_file(data_dir, "artifacts", problems),
+        "mentions": _data_file(data_dir, "mentions", problems),
     }
-    problems: list[Problem] = []
     frames = {
-        name: _read(files[name], name, codebook, problems)
+        name: _read(files[name], name, codebook, problems, config.columns.get(name, {}))
         for name in ("artifacts", "mentions")
     }
     if not problems:
@@ -128,17 +135,63 @@ def load_coded_data(data_dir: Path | str) -> CodedData:
     )
 
 
+def _data_file(data_dir: Path, dataset: str, problems: list[Problem]) -> Path:
+    """``<dataset>.csv``, or ``<dataset>.xlsx`` when only the workbook is there."""
+    csv_path, xlsx_path = data_dir / f"{dataset}.csv", data_dir / f"{dataset}.xlsx"
+    if csv_path.exists() and xlsx_path.exists():
+        problems.append(
+            Problem(
+                str(xlsx_path),
+                None,
+                None,
+                xlsx_path.name,
+                f"one of {csv_path.name}, {xlsx_path.name}",
+                f"both files hold the {dataset}; remove the one that is out of date",
+            )
+        )
+    return xlsx_path if xlsx_path.exists() and not csv_path.exists() else csv_path
+
+
 def _read(
-    path: Path, dataset: str, codebook: Codebook, problems: list[Problem]
+    path: Path,
+    dataset: str,
+    codebook: Codebook,
+    problems: list[Problem],
+    columns: dict[str, str],
 ) -> pd.DataFrame:
-    """Read one CSV as text and check it; add what is wrong to ``problems``."""
+    """Read one table as text and check it; add what is wrong to ``problems``."""
     if not path.exists():
         problems.append(
             Problem(str(path), None, None, None, "", f"the {dataset} file is missing")
         )
         return pd.DataFrame()
-    header = _header(path)
-    if header is None:
+    before = len(problems)
+    table = read_table(path, problems, columns=columns, sheet=dataset)
+    if table is None or len(problems) > before:
+        return pd.DataFrame()
+    frame = _check_table(table, dataset, codebook, problems)
+    problems[before:] = [_as_shown(p, table) for p in problems[before:]]
+    return frame
+
+
+def _as_shown(problem: Problem, table: Table) -> Problem:
+    """Name a column as the researcher's file does, not as we do."""
+    shown = table.column_shown(problem.column)
+    if shown == problem.column:
+        return problem
+    value = (
+        table.shown.get(problem.value, problem.value)
+        if problem.row == 1
+        else (problem.value)
+    )
+    return dataclasses.replace(problem, column=shown, value=value)
+
+
+def _check_table(
+    table: Table, dataset: str, codebook: Codebook, problems: list[Problem]
+) -> pd.DataFrame:
+    path, header = table.path, table.header
+    if not header:
         problems.append(
             Problem(
                 str(path),
@@ -157,8 +210,8 @@ def _read(
 
     # "NA", "N/A" and "None" are answers someone typed, not missing values:
     # only an empty cell counts as missing.
-    frame = pd.DataFrame(_rows(path, header), columns=header, dtype=object)
-    frame.index = frame.index + 2  # spreadsheet row numbers, header is row 1
+    frame = pd.DataFrame(table.rows, columns=header, dtype=object)
+    frame.index = table.row_numbers  # spreadsheet row numbers, header is row 1
     if frame.empty:
         # Nothing to check; the dtype checks would only complain that an
         # empty column holds no strings.
@@ -187,18 +240,6 @@ def _reading_order(header: list[str]):
         return (problem.row or 0, column)
 
     return key
-
-
-def _header(path: Path) -> list[str] | None:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), None)
-
-
-def _rows(path: Path, header: list[str]) -> list[list[str | None]]:
-    width = len(header)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))[1:]
-    return [[cell or None for cell in (row + [""] * width)[:width]] for row in rows]
 
 
 def _check_header(
