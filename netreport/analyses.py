@@ -67,8 +67,8 @@ class Analysis:
     ----------
     name
         Key in the mapping `run_analyses` returns.
-    section
-        Label of the report section that reports it, e.g. ``"sec-creation"``.
+    chapter
+        The chapter that reports it: the stem of its file in ``chapters/``.
     title
         The comparison in words, for captions and the appendix.
     result
@@ -76,7 +76,7 @@ class Analysis:
     """
 
     name: str
-    section: str
+    chapter: str
     title: str
     result: Result
 
@@ -110,17 +110,17 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
     """
     codebook = data.codebook
     specs: list[tuple[str, str, str, Callable[[], Result]]] = []
-    for name, section, dataset, rows, columns in _CROSSTABS:
+    for name, chapter, dataset, rows, columns in _CROSSTABS:
         counts = tabulate_crosstab(data, dataset, rows, columns).counts
         title = f"{codebook[rows].label} × {codebook[columns].label}"
-        specs.append((name, section, title, _test(independence, counts)))
+        specs.append((name, chapter, title, _test(independence, counts)))
         specs.append(
-            (f"{name}_codes", section, f"{title}, code by code", _family(counts))
+            (f"{name}_codes", chapter, f"{title}, code by code", _family(counts))
         )
     specs.append(
         (
             "creation_vs_use",
-            "sec-creation-vs-use",
+            "creation-vs-use",
             "Intended use of artifacts against actual use in mentions",
             _homogeneity(*_use_distributions(data)),
         )
@@ -128,7 +128,7 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
     specs.append(
         (
             "creation_vs_use_pressure",
-            "sec-creation-vs-use",
+            "creation-vs-use",
             "Pressure for creation against pressure for use",
             _homogeneity(
                 _distribution(data, "artifacts", "pressure"),
@@ -137,16 +137,16 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
         )
     )
     return {
-        name: Analysis(name, section, title, result)
-        for name, section, title, result in specs
+        name: Analysis(name, chapter, title, result)
+        for name, chapter, title, result in specs
     }
 
 
-# The independence tests: name, report section, dataset, rows, columns.
+# The independence tests: name, chapter, dataset, rows, columns.
 _CROSSTABS = (
-    ("creation_pressure", "sec-creation", "artifacts", "intended_use", "pressure"),
-    ("use_context", "sec-use", "mentions", "context", "actual_use"),
-    ("use_pressure", "sec-use", "mentions", "pressure", "actual_use"),
+    ("creation_pressure", "creation", "artifacts", "intended_use", "pressure"),
+    ("use_context", "use", "mentions", "context", "actual_use"),
+    ("use_pressure", "use", "mentions", "pressure", "actual_use"),
 )
 
 
@@ -215,30 +215,44 @@ def tabulate_family(family: FamilyResult, codebook: Codebook) -> pd.DataFrame:
     pandas.DataFrame
         One row per 2×2 test: the comparison, the observed and expected
         count of its first cell, the adjusted standardized residual, and
-        the p before and after Holm's adjustment, all as text.
+        the p before and after Holm's adjustment, all as text. When one
+        side is the same two-code split in every row (pressure, say), the
+        first column names only the other side's code and is headed by its
+        dimension, to keep the table narrow.
     """
     frame = family.as_frame()
-    rows = []
-    for (row_code, column_code), record in zip(
-        family.comparisons, frame.to_dict(orient="records"), strict=True
-    ):
-        rows.append(
-            {
-                "Comparison": _comparison_label(
-                    codebook,
-                    family.row_dimension,
-                    row_code,
-                    family.column_dimension,
-                    column_code,
-                ),
-                "Observed": apa.format_count(record["observed"]),
-                "Expected": f"{record['expected']:.1f}",
-                "Residual": f"{record['stdres']:.2f}",
-                "p": apa.format_p_cell(record["p"]),
-                "p (Holm)": apa.format_p_cell(record["p_holm"]),
-            }
-        )
-    return pd.DataFrame(rows)
+    rows_split = len({row for row, _ in family.comparisons}) == 1
+    columns_split = len({column for _, column in family.comparisons}) == 1
+    if columns_split and not rows_split:
+        heading = _dimension_label(codebook, family.row_dimension).capitalize()
+        names = [
+            _code_label(codebook, family.row_dimension, row)
+            for row, _ in family.comparisons
+        ]
+    elif rows_split and not columns_split:
+        heading = _dimension_label(codebook, family.column_dimension).capitalize()
+        names = [
+            _code_label(codebook, family.column_dimension, column)
+            for _, column in family.comparisons
+        ]
+    else:
+        heading = "Comparison"
+        names = [
+            _comparison_label(
+                codebook, family.row_dimension, row, family.column_dimension, column
+            )
+            for row, column in family.comparisons
+        ]
+    return pd.DataFrame(
+        {
+            heading: names,
+            "Observed": [apa.format_count(n) for n in frame["observed"]],
+            "Expected": [f"{e:.1f}" for e in frame["expected"]],
+            "Residual": [f"{r:.2f}" for r in frame["stdres"]],
+            "p": [apa.format_p_cell(p) for p in frame["p"]],
+            "p (Holm)": [apa.format_p_cell(p) for p in frame["p_holm"]],
+        }
+    )
 
 
 def tabulate_tests(
