@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     from netreport.provenance import describe_build
+    from netreport.publish_check import check_site
     from netreport.render import render_project
 
     project = args.project.resolve()
@@ -115,6 +116,7 @@ def _build(args: argparse.Namespace) -> int:
             engine=args.engine,
             output_dir=args.output_dir.resolve() if args.output_dir else None,
             stamp=describe_build(project, case.data),
+            check=lambda site: check_site(site, case),
         )
     elapsed = time.perf_counter() - started
     _console.print(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from netreport.errors import NetreportError
@@ -45,6 +45,7 @@ def render_project(
     output_dir: Path | None = None,
     stamp: Mapping[str, str] | None = None,
     cell_timeout: float = 300,
+    check: Callable[[Path], None] | None = None,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -64,6 +65,10 @@ def render_project(
         Embedded engine only.
     cell_timeout
         Seconds one code cell may run before the render fails.
+    check
+        Called with the finished site before it replaces the output dir (the
+        publish check); raising stops the build and keeps the old site. With
+        the Quarto engine, which writes in place, it runs after the render.
 
     Returns
     -------
@@ -83,8 +88,11 @@ def render_project(
             f"engine: unknown engine {engine!r} (allowed: {', '.join(_ENGINES)})"
         )
     if engine == "embedded":
-        return render_book(project_dir, output_dir, stamp, cell_timeout)
-    return _render_quarto(project_dir, output_dir)
+        return render_book(project_dir, output_dir, stamp, cell_timeout, check)
+    result = _render_quarto(project_dir, output_dir)
+    if check is not None:
+        check(result.output_dir)
+    return result
 
 
 def _render_quarto(project_dir: Path, output_dir: Path | None) -> RenderResult:

@@ -22,7 +22,7 @@ import os
 import posixpath
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -57,6 +57,8 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: The PDF is tagged PDF/UA-1: Typst then refuses an image or an equation
 #: without alt text, and a document without a title or language.
 PDF_STANDARD = "ua-1"
+#: What a chapter's ``![](path)`` may copy into the site.
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
 
 
 @dataclass
@@ -78,6 +80,7 @@ def render_book(
     output_dir: Path | None,
     stamp: Mapping[str, str] | None,
     cell_timeout: float,
+    check: Callable[[Path], None] | None = None,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
@@ -91,6 +94,9 @@ def render_book(
         _copy_images(chapters, config, site)
         pages = _write_pages(chapters, config, site, stamp, api)
         pdf = _write_pdf(chapters, config, site, stamp, api)
+        if check is not None:
+            logger.info("check the site before publishing it")
+            check(site)
     elapsed = time.perf_counter() - started
     logger.info("rendered %d pages and %s in %.1f s", len(pages), pdf.name, elapsed)
     return RenderResult(
@@ -263,6 +269,12 @@ def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> No
             if target.exists():
                 continue
             source = config.project_dir / relative
+            if posixpath.splitext(url)[1].lower() not in IMAGE_EXTENSIONS:
+                raise NetreportError(
+                    f"{chapter.display}: {url} is not an image "
+                    f"({', '.join(sorted(IMAGE_EXTENSIONS))}); only images are "
+                    "copied into the site, never data files"
+                )
             if not source.is_file():
                 raise NetreportError(f"{chapter.display}: image {url} does not exist")
             target.parent.mkdir(parents=True, exist_ok=True)

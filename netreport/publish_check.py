@@ -1,0 +1,345 @@
+"""Prove that a built site publishes nothing confidential.
+
+The study's participants did not consent to sharing their data, so before a
+build replaces ``_site/`` every file of the staged site is read as a reader
+(or a crawler) would: HTML and SVG as text, the PDF's text and metadata,
+images' metadata, search indexes and any other copied resource. The build
+fails when any of these is found:
+
+data file
+    A file whose bytes equal a data file of the case, a file named like one
+    (``mentions.csv``), or any tabular data file (``.csv``, ``.xlsx``, ...).
+interviewee id
+    Any value of the mentions' ``interviewee`` column, as a whole token,
+    case-sensitive (``H1`` matches, ``h1`` and ``H12`` do not).
+excerpt
+    Any run of six consecutive words of a mention's ``excerpt`` (the whole
+    excerpt when it is shorter, from three words up), ignoring case,
+    punctuation, hyphenation and line breaks.
+raw row
+    An artifact or mention id followed, before the next id, by at least three
+    of that row's other values (codes, their labels, dates): a data row
+    printed as text. An id alone, or a count, is not a row.
+
+Messages name the file and what was found without repeating a confidential
+value in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from netreport.case import Case
+from netreport.errors import NetreportError
+
+__all__ = ["Leak", "PublishCheckError", "check_site", "find_leaks"]
+
+logger = logging.getLogger(__name__)
+
+#: Extensions of files that hold data rows; none belongs in a site.
+DATA_EXTENSIONS = frozenset(
+    {".csv", ".tsv", ".xlsx", ".xls", ".ods", ".parquet", ".feather", ".arrow",
+     ".sav", ".dta", ".rds", ".rdata", ".sqlite", ".db", ".jsonl"}
+)  # fmt: skip
+_MARKUP = frozenset({".html", ".htm", ".xhtml", ".svg", ".xml"})
+_IMAGES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff"})
+_SHINGLE = 6  # words of an excerpt that count as quoting it
+_MIN_EXCERPT_WORDS = 3
+_ROW_VALUES = 3  # a row's own values after its id that make it a printed row
+_MIN_VALUE_CHARS = 3
+_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One confidential thing found in one file of the site."""
+
+    path: str  # relative to the site, posix
+    kind: str  # "data file", "interviewee id", "excerpt", "raw row"
+    detail: str  # what was found, with confidential values masked
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: {self.detail}"
+
+
+class PublishCheckError(NetreportError):
+    """The staged site holds confidential data; it was not published."""
+
+    def __init__(self, leaks: list[Leak]) -> None:
+        self.leaks = leaks
+        lines = [f"  {leak}" for leak in leaks[:_SHOWN]]
+        if len(leaks) > _SHOWN:
+            lines.append(f"  ... and {len(leaks) - _SHOWN} more")
+        super().__init__(
+            f"publish check: the site would publish confidential data "
+            f"({len(leaks)} finding{'s' if len(leaks) != 1 else ''}); the previous "
+            "site was left in place.\n" + "\n".join(lines) + "\nRemove these from "
+            "the chapters (show counts and shares, never rows, excerpts or "
+            "interviewee ids) and build again."
+        )
+
+
+def check_site(site_dir: Path, case: Case) -> None:
+    """Raise `PublishCheckError` if `site_dir` holds anything confidential.
+
+    Parameters
+    ----------
+    site_dir
+        The built (staged) site.
+    case
+        The case the site was built from; its rows are what must not appear.
+    """
+    leaks = find_leaks(site_dir, case)
+    if leaks:
+        raise PublishCheckError(leaks)
+    logger.info("publish check: no raw rows, excerpts, ids or data files")
+
+
+def find_leaks(site_dir: Path, case: Case) -> list[Leak]:
+    """Every confidential thing in `site_dir`, file by file, in path order."""
+    secrets = _Secrets.of(case)
+    leaks: list[Leak] = []
+    for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
+        where = path.relative_to(site_dir).as_posix()
+        leaks += [Leak(where, k, d) for k, d in _file_leaks(path, secrets)]
+        leaks += [Leak(where, k, d) for k, d in secrets.text_leaks(_text_of(path))]
+    return leaks
+
+
+# -- what is confidential ---------------------------------------------------------
+
+
+@dataclass
+class _Secrets:
+    data_digests: dict[str, str]  # sha256 -> data file name
+    data_names: frozenset[str]
+    interviewees: dict[str, str]  # id -> a mention it appears in
+    interviewee_pattern: re.Pattern[str] | None
+    shingles: dict[tuple[str, ...], str]  # words -> mention id
+    shingle_sizes: frozenset[int]
+    rows: dict[str, frozenset[str]]  # id -> the row's other values, folded
+
+    @classmethod
+    def of(cls, case: Case) -> _Secrets:
+        data = case.data
+        row_files = [
+            data.files[r] for r in ("artifacts", "mentions") if r in data.files
+        ]
+        folder_files = [
+            p
+            for folder in {f.parent for f in row_files}
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in DATA_EXTENSIONS
+        ]
+        files = {p.resolve() for p in [*row_files, *folder_files] if p.exists()}
+        mentions = data.mentions
+        interviewees = _first_mention(mentions, "interviewee")
+        shingles = _excerpt_shingles(mentions)
+        return cls(
+            data_digests={_sha256(p.read_bytes()): p.name for p in files},
+            data_names=frozenset(p.name.lower() for p in files),
+            interviewees=interviewees,
+            interviewee_pattern=_token_pattern(interviewees),
+            shingles=shingles,
+            shingle_sizes=frozenset(len(k) for k in shingles),
+            rows={**_row_values(data.artifacts, "artifact_id", case),
+                  **_row_values(mentions, "mention_id", case)},
+        )  # fmt: skip
+
+    def text_leaks(self, text: str) -> Iterator[tuple[str, str]]:
+        if not text:
+            return
+        yield from self._interviewee_leaks(text)
+        yield from self._excerpt_leaks(text)
+        yield from self._row_leaks(text)
+
+    def _interviewee_leaks(self, text: str) -> Iterator[tuple[str, str]]:
+        if self.interviewee_pattern is None:
+            return
+        found = {m.group(0) for m in self.interviewee_pattern.finditer(text)}
+        for value in sorted(found):
+            yield (
+                "interviewee id",
+                (
+                    f"{_masked(value)} (the interviewee of mention "
+                    f"{self.interviewees[value]})"
+                ),
+            )
+
+    def _excerpt_leaks(self, text: str) -> Iterator[tuple[str, str]]:
+        words = _words(text)
+        reported: set[str] = set()
+        for size in sorted(self.shingle_sizes, reverse=True):
+            for start in range(len(words) - size + 1):
+                mention = self.shingles.get(tuple(words[start : start + size]))
+                if mention and mention not in reported:
+                    reported.add(mention)
+                    yield (
+                        "excerpt",
+                        (
+                            f"{size} consecutive words of the excerpt of mention "
+                            f"{mention} ('{words[start]} ...')"
+                        ),
+                    )
+
+    def _row_leaks(self, text: str) -> Iterator[tuple[str, str]]:
+        tokens = list(re.finditer(r"[A-Za-z0-9_]+", text))
+        at_ids = [(m, m.group(0)) for m in tokens if m.group(0) in self.rows]
+        for i, (match, row_id) in enumerate(at_ids):
+            end = at_ids[i + 1][0].start() if i + 1 < len(at_ids) else len(text)
+            window = _folded(text[match.end() : min(end, match.end() + 400)])
+            shown = sorted(v for v in self.rows[row_id] if _contains(window, v))
+            if len(shown) >= _ROW_VALUES:
+                yield (
+                    "raw row",
+                    (
+                        f"row {row_id} printed with {len(shown)} of its values "
+                        f"({', '.join(_masked(v) for v in shown[:3])} ...)"
+                    ),
+                )
+
+
+def _first_mention(mentions: pd.DataFrame, column: str) -> dict[str, str]:
+    if column not in mentions:
+        return {}
+    first: dict[str, str] = {}
+    for mention, value in zip(mentions["mention_id"], mentions[column], strict=True):
+        if isinstance(value, str) and value.strip():
+            first.setdefault(value.strip(), str(mention))
+    return first
+
+
+def _token_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted(values, key=len, reverse=True)
+    if not ordered:
+        return None
+    alternatives = "|".join(re.escape(v) for v in ordered)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _excerpt_shingles(mentions: pd.DataFrame) -> dict[tuple[str, ...], str]:
+    shingles: dict[tuple[str, ...], str] = {}
+    for excerpt, mention in _first_mention(mentions, "excerpt").items():
+        words = _words(excerpt)
+        if len(words) < _MIN_EXCERPT_WORDS:
+            logger.debug("excerpt of mention %s too short to search for", mention)
+            continue
+        size = min(_SHINGLE, len(words))
+        for start in range(len(words) - size + 1):
+            shingles.setdefault(tuple(words[start : start + size]), mention)
+    return shingles
+
+
+def _row_values(
+    frame: pd.DataFrame, id_column: str, case: Case
+) -> dict[str, frozenset[str]]:
+    labels = {
+        code.name: code.label
+        for dimension in case.codebook.dimensions.values()
+        for code in dimension.codes
+    }
+    rows: dict[str, frozenset[str]] = {}
+    others = [c for c in frame.columns if c != id_column]
+    for record in frame[[id_column, *others]].itertuples(index=False):
+        values: set[str] = set()
+        for value in record[1:]:
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            text = (
+                value.date().isoformat()
+                if isinstance(value, pd.Timestamp)
+                else str(value)
+            )
+            values.update({text, labels.get(text, text)})
+        rows[str(record[0])] = frozenset(
+            _folded(v) for v in values if len(v) >= _MIN_VALUE_CHARS
+        )
+    return rows
+
+
+# -- reading the site ------------------------------------------------------------
+
+
+def _file_leaks(path: Path, secrets: _Secrets) -> Iterator[tuple[str, str]]:
+    data = path.read_bytes()
+    copied = secrets.data_digests.get(_sha256(data))
+    if copied:
+        yield "data file", f"a byte-for-byte copy of the data file {copied}"
+    elif path.name.lower() in secrets.data_names:
+        yield "data file", "named like a data file of the case"
+    elif path.suffix.lower() in DATA_EXTENSIONS:
+        yield (
+            "data file",
+            f"a {path.suffix.lower()} file; data files are never published",
+        )
+
+
+def _text_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _pdf_text(path)
+    if suffix in _IMAGES:
+        return _image_metadata(path)
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    if suffix in _MARKUP:
+        # Tags become spaces so that table cells stay apart; attribute values
+        # (alt text, titles) are read as text too.
+        attributes = " ".join(re.findall(r"=\s*\"([^\"]*)\"", text))
+        text = re.sub(r"<[^>]*>", " ", text) + " " + attributes
+        return html.unescape(text)
+    return text
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    parts = [page.extract_text() or "" for page in reader.pages]
+    parts += [str(v) for v in (reader.metadata or {}).values()]
+    return "\n".join(parts)
+
+
+def _image_metadata(path: Path) -> str:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        values = [*image.info.values(), *image.getexif().values()]
+    return " ".join(
+        v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v)
+        for v in values
+        if isinstance(v, str | bytes | int)
+    )
+
+
+# -- text normal forms -------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    # Hyphens and soft hyphens go first, so that "well-\nknown" in a PDF and
+    # "well-known" in the data give the same word.
+    text = re.sub(r"[-\u00ad\u2010\u2011]\s*", "", text.casefold())
+    return re.findall(r"\w+", text)
+
+
+def _folded(text: str) -> str:
+    return " ".join(_words(text))
+
+
+def _contains(window: str, value: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", window) is not None
+
+
+def _masked(value: str) -> str:
+    return f"'{value[:1]}…' ({len(value)} characters)"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
