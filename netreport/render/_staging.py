@@ -1,38 +1,61 @@
 """Build the output dir beside the old one; swap it in only on success.
 
-A failed render leaves the previous output dir byte for byte as it was and
-no temporary directory behind. Folders other commands write into the output
-dir (status reports, archived versions) are carried over into the new one,
-so rebuilding the book does not delete them.
+A build can be killed at any instant (SIGKILL, power loss) and the output
+dir is still either the previous site or the new one, whole:
+
+- everything is written into a staging directory next to the output dir;
+- folders other commands write into the output dir (status reports,
+  archived versions) are hard-linked into the staging directory, so the old
+  site keeps its own copy until the swap;
+- the swap is one atomic exchange of the two directories (Linux
+  ``renameat2(RENAME_EXCHANGE)``). Where that is not available, two renames
+  are used, and a build killed between them leaves the old site under a
+  temporary name, which the next build puts back.
+
+Temporary directories carry the id of the process that made them. A build
+removes the ones whose process is gone, left by a killed build, and logs it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import logging
 import os
+import re
 import shutil
+import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["CARRIED_OVER", "staged_output"]
 
+logger = logging.getLogger(__name__)
+
 #: Folders of the output dir that a render keeps from the previous one.
 CARRIED_OVER = ("status", "versions")
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 @contextlib.contextmanager
 def staged_output(output_dir: Path) -> Iterator[Path]:
     """Yield an empty directory that replaces `output_dir` if the block succeeds."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(output_dir)
     staging = Path(
-        tempfile.mkdtemp(prefix=f".{output_dir.name}.render-", dir=output_dir.parent)
+        tempfile.mkdtemp(
+            prefix=f".{output_dir.name}.render-{os.getpid()}-", dir=output_dir.parent
+        )
     )
     try:
         yield staging
         _swap(staging, output_dir)
     finally:
+        # After an exchange the staging path holds the previous site.
         shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -40,32 +63,89 @@ def _swap(staging: Path, output_dir: Path) -> None:
     if not output_dir.exists():
         os.replace(staging, output_dir)
         return
-    carried = _carry_over(output_dir, staging)
-    retired = output_dir.parent / f".{output_dir.name}.old-{uuid.uuid4().hex[:8]}"
-    try:
-        os.replace(output_dir, retired)
-    except BaseException:
-        _carry_back(carried, staging, output_dir)
-        raise
+    _carry_over(output_dir, staging)
+    if _exchange(staging, output_dir):
+        return
+    retired = Path(
+        tempfile.mkdtemp(
+            prefix=f".{output_dir.name}.old-{os.getpid()}-", dir=output_dir.parent
+        )
+    )
+    os.replace(output_dir, retired)
     try:
         os.replace(staging, output_dir)
     except BaseException:
         os.replace(retired, output_dir)
-        _carry_back(carried, staging, output_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _carry_over(output_dir: Path, staging: Path) -> list[str]:
-    """Move kept folders the render did not write itself into `staging`."""
-    carried = []
+def _exchange(new: Path, old: Path) -> bool:
+    """Swap two directories atomically; False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint]
+    code = renameat2(
+        _AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(old), _RENAME_EXCHANGE
+    )
+    if code == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(old))
+
+
+def _carry_over(output_dir: Path, staging: Path) -> None:
+    """Link kept folders the render did not write itself into `staging`."""
     for name in CARRIED_OVER:
         if (output_dir / name).is_dir() and not (staging / name).exists():
-            os.replace(output_dir / name, staging / name)
-            carried.append(name)
-    return carried
+            shutil.copytree(
+                output_dir / name, staging / name, copy_function=_link_or_copy
+            )
 
 
-def _carry_back(carried: list[str], staging: Path, output_dir: Path) -> None:
-    for name in carried:
-        os.replace(staging / name, output_dir / name)
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _clean_leftovers(output_dir: Path) -> None:
+    """Remove temporary dirs of killed builds; put back a site left retired."""
+    pattern = re.compile(rf"\.{re.escape(output_dir.name)}\.(render|old)-(\d+)-")
+    for path in sorted(output_dir.parent.iterdir()):
+        match = pattern.match(path.name)
+        if not match or not path.is_dir() or _running(int(match.group(2))):
+            continue
+        if match.group(1) == "old" and not output_dir.exists():
+            os.replace(path, output_dir)
+            logger.warning(
+                "put back %s, which a killed build had moved to %s",
+                output_dir.name,
+                path.name,
+            )
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        logger.warning(
+            "removed %s, left by a build that was killed (process %s)",
+            path.name,
+            match.group(2),
+        )
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
