@@ -22,6 +22,7 @@ and inline: `` `{python} f"{t.percent('relationship_management'):.0f}"` ``.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -242,7 +243,9 @@ def _percent_text(value: object) -> str:
 
 
 def _escape(text: str) -> str:
-    return str(text).replace("|", r"\|").replace("\n", " ")
+    # A label holding HTML, a link, math or "@key" must stay text.
+    text = re.sub(r"([\\<>&\[\]@$])", r"\\\1", str(text))
+    return text.replace("|", r"\|").replace("\n", " ")
 
 
 # Frequencies ---------------------------------------------------------------

@@ -17,6 +17,7 @@ functions set.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-__all__ = ["FigureOutput", "figure_of", "markdown_of", "save_svg", "pipe_table"]
+__all__ = [
+    "FigureOutput",
+    "escape_markdown",
+    "figure_of",
+    "markdown_of",
+    "pipe_table",
+    "save_svg",
+]
 
 # Fixed so that SVG element ids, and so the file bytes, repeat across runs.
 _SVG_HASHSALT = "netreport"
+# Characters by which a data value would become HTML, a link, math or a
+# citation instead of text.
+_MARKUP = re.compile(r"([\\<>&\[\]@$])")
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,13 @@ def _cell_text(value: Any) -> str:
         text = " / ".join(str(v) for v in value)
     else:
         text = "" if value is None else str(value)
-    return text.replace("|", r"\|").replace("\n", " ")
+    return escape_markdown(text).replace("|", r"\|").replace("\n", " ")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as Markdown that pandoc shows literally: a data label holding
+    HTML, a link, math or ``@key`` stays text in every output."""
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def _is_dataframe(value: Any) -> bool:

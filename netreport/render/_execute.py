@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 from netreport.errors import NetreportError
 from netreport.render._display import (
     FigureOutput,
+    escape_markdown,
     figure_of,
     markdown_of,
     output_block,
@@ -176,7 +177,7 @@ def _inline(part: MarkdownText, context: _Context) -> str:
         try:
             with _time_limit(context.timeout):
                 code = compile(expr, filename, "eval")
-                return str(eval(code, context.namespace))
+                return _inline_markdown(eval(code, context.namespace))
         except _CellTimeout:
             raise _timeout_error(context, line, None) from None
         except Exception as exc:
@@ -185,6 +186,15 @@ def _inline(part: MarkdownText, context: _Context) -> str:
             ) from None
 
     return _INLINE.sub(value, part.text)
+
+
+def _inline_markdown(value: Any) -> str:
+    # Only an object that says it is Markdown is inserted as Markdown; any
+    # other value (a data label, say) is shown as its text.
+    markdown = getattr(value, "_repr_markdown_", None)
+    if callable(markdown):
+        return str(markdown())
+    return escape_markdown(str(value))
 
 
 # -- cells -------------------------------------------------------------------
