@@ -1,0 +1,308 @@
+"""``netreport import``: turn a researcher's file into our data files.
+
+It reads any of: our own layout as CSV or XLSX (the inventory, the mentions,
+or a workbook with a sheet of each), a REFI-QDA project (``.qdpx``) or
+codebook (``.qdc``), and the flat coding exports of QualCoder, Taguette and
+Dedoose. What it makes is checked exactly as a build would check it, beside
+the data already in ``data/``; only when all of it passes are the files
+written, all of them or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from netreport.codebook import Codebook, load_codebook
+from netreport.coded_data import load_coded_data
+from netreport.coded_segments import MENTION_COLUMNS, mentions_from_segments
+from netreport.coding_exports import detect_export, read_coding_export
+from netreport.config import CONFIG_NAME, ProjectConfig, load_config
+from netreport.errors import InputError, Problem, shorten
+from netreport.refiqda import read_qdc, read_qdpx
+from netreport.spreadsheets import Table, escape_cell, read_table
+
+__all__ = ["ImportReport", "import_file"]
+
+log = logging.getLogger(__name__)
+
+_ADVICE = (
+    "Nothing was written to data/. Correct these in the tool or the file "
+    "(or map the names in netreport.yml) and import again."
+)
+_SUFFIXES = (".qdpx", ".qdc", ".csv", ".tsv", ".txt", ".xlsx")
+_TOOLS = {"qualcoder": "QualCoder", "taguette": "Taguette", "dedoose": "Dedoose"}
+_LAYOUT_KEYS = {"artifacts": {"artifact_id", "created"}, "mentions": {"mention_id"}}
+
+
+@dataclass
+class _Dataset:
+    """Rows to write as one data file, each with where it came from."""
+
+    header: list[str]
+    rows: list[list[str | None]]
+    origins: list[tuple[str, int | None]]
+
+
+@dataclass
+class ImportReport:
+    """What an import read, made, skipped and wrote."""
+
+    path: Path
+    kind: str
+    sources: int = 0
+    codes: int = 0
+    codings: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    written: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary ``netreport import`` prints."""
+        lines = [f"{self.path.name}: {self.kind}"]
+        if self.kind not in ("netreport table",):
+            lines.append(
+                f"  read {self.sources} sources, {self.codes} codes, "
+                f"{self.codings} codings"
+            )
+        for name, count in self.counts.items():
+            lines.append(f"  made {count} {name}")
+        for reason, count in sorted(self.skipped.items()):
+            lines.append(f"  skipped {count}: {reason}")
+        if self.unmapped:
+            listing = shorten(f"{c} ({n}x)" for c, n in self.unmapped.most_common())
+            lines.append(f"  codes not mapped to the codebook, left out: {listing}")
+        lines.extend(f"  wrote {p}" for p in self.written)
+        return lines
+
+
+def import_file(
+    path: Path | str, project_dir: Path | str = ".", *, write: bool = True
+) -> ImportReport:
+    """Read ``path``, check what it makes, and write it into ``data/``.
+
+    Raises
+    ------
+    InputError
+        With every problem found; nothing is written then.
+    """
+    path, project_dir = Path(path), Path(project_dir)
+    data_dir = project_dir / "data"
+    config = load_config(project_dir)
+    codebook = load_codebook(data_dir / "codebook.yml")
+    problems: list[Problem] = []
+    if not path.is_file() or path.suffix.lower() not in _SUFFIXES:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    path.name,
+                    ", ".join(_SUFFIXES),
+                    "no such file"
+                    if not path.is_file()
+                    else "not a kind of file netreport imports",
+                )
+            ],
+            _ADVICE,
+        )
+    report, datasets = _read(path, codebook, config, problems)
+    if problems:
+        raise InputError(problems, _ADVICE)
+    if datasets:
+        _check(data_dir, datasets)
+        if write:
+            report.written = _write(data_dir, datasets)
+    return report
+
+
+def _read(
+    path: Path, codebook: Codebook, config: ProjectConfig, problems: list[Problem]
+) -> tuple[ImportReport, dict[str, _Dataset]]:
+    suffix = path.suffix.lower()
+    if suffix == ".qdc":
+        project = read_qdc(path, problems)
+        report = ImportReport(path, "REFI-QDA codebook (codes only, nothing written)")
+        if project is not None:
+            report.codes = len(project.codes)
+        return report, {}
+    if suffix == ".qdpx":
+        return _read_qdpx(path, codebook, config, problems)
+    return _read_table_file(path, codebook, config, problems)
+
+
+def _read_qdpx(
+    path: Path, codebook: Codebook, config: ProjectConfig, problems: list[Problem]
+) -> tuple[ImportReport, dict[str, _Dataset]]:
+    report = ImportReport(path, "REFI-QDA project")
+    project = read_qdpx(path, problems, config.imports.offsets)
+    if project is None or problems:
+        return report, {}
+    report.kind += f" from {project.origin or 'an unnamed tool'}"
+    report.sources, report.codes = project.sources, len(project.codes)
+    report.codings = project.codings
+    report.skipped.update(project.skipped)
+    return report, _mentions(project.segments, codebook, config, report, problems)
+
+
+def _mentions(segments, codebook, config, report, problems) -> dict[str, _Dataset]:
+    made = mentions_from_segments(segments, codebook, config.imports)
+    problems.extend(made.problems)
+    report.skipped.update(made.skipped)
+    report.unmapped.update(made.unmapped)
+    report.counts["mentions"] = len(made.rows)
+    rows = [[row.get(c) for c in MENTION_COLUMNS] for row in made.rows]
+    origins = [(where, None) for where in made.origins]
+    return {"mentions": _Dataset(list(MENTION_COLUMNS), rows, origins)}
+
+
+def _read_table_file(
+    path: Path, codebook: Codebook, config: ProjectConfig, problems: list[Problem]
+) -> tuple[ImportReport, dict[str, _Dataset]]:
+    tables = _tables(path, config, problems)
+    if problems or not tables:
+        return ImportReport(path, "table"), {}
+    first = tables[0]
+    tool = detect_export(first.header)
+    if tool is not None:
+        report = ImportReport(path, f"{_TOOLS[tool]} coding export")
+        segments = read_coding_export(first, tool, problems)
+        report.sources = len({s.source for s in segments})
+        report.codings = sum(len(s.codes) for s in segments)
+        report.codes = len({c for s in segments for c in s.codes})
+        return report, _mentions(segments, codebook, config, report, problems)
+    report = ImportReport(path, "netreport table")
+    datasets = {}
+    for table in tables:
+        dataset = _layout(table, problems)
+        if dataset is not None:
+            datasets[dataset] = _Dataset(
+                table.header,
+                table.rows,
+                [(str(path), n) for n in table.row_numbers],
+            )
+            report.counts[dataset] = len(table.rows)
+    return report, datasets
+
+
+def _tables(path: Path, config: ProjectConfig, problems: list[Problem]) -> list[Table]:
+    """Each sheet named after a dataset, or else the first (or only) table."""
+    if path.suffix.lower() != ".xlsx":
+        table = read_table(path, problems)
+        return [table] if table is not None else []
+    import openpyxl
+
+    tables = []
+    table = read_table(path, problems, sheet="artifacts")
+    if table is None:
+        return []
+    names = _sheet_names(openpyxl, path)
+    for dataset in ("artifacts", "mentions"):
+        if dataset in names:
+            tables.append(
+                read_table(
+                    path, problems, sheet=dataset, columns=config.columns.get(dataset)
+                )
+            )
+    return [t for t in tables if t is not None] or [table]
+
+
+def _sheet_names(openpyxl, path: Path) -> set[str]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title.strip().lower() for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _layout(table: Table, problems: list[Problem]) -> str | None:
+    names = set(table.header)
+    for dataset, keys in _LAYOUT_KEYS.items():
+        if keys <= names:
+            return dataset
+    problems.append(
+        Problem(
+            str(table.path),
+            1,
+            None,
+            shorten(table.header, 5) or "an empty file",
+            "the artifacts or mentions layout (data/README.md), a QualCoder, "
+            "Taguette or Dedoose export, or a .qdpx project",
+            "netreport cannot tell what this table holds; map its headers in "
+            "netreport.yml (columns:) if they differ from ours",
+        )
+    )
+    return None
+
+
+# Checking and writing --------------------------------------------------------
+
+
+def _check(data_dir: Path, datasets: dict[str, _Dataset]) -> None:
+    """Load the new files beside the current ones, as a build would."""
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir.parent))
+    try:
+        trial = staging / "data"
+        shutil.copytree(data_dir, trial)
+        config = data_dir.parent / CONFIG_NAME
+        if config.exists():
+            shutil.copyfile(config, staging / CONFIG_NAME)
+        for dataset, rows in datasets.items():
+            _write_csv(trial / f"{dataset}.csv", rows)
+        try:
+            load_coded_data(trial)
+        except InputError as err:
+            fixed = [_origin(p, trial, data_dir, datasets) for p in err.problems]
+            raise InputError(fixed, _ADVICE) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _origin(
+    problem: Problem, trial: Path, data_dir: Path, datasets: dict[str, _Dataset]
+) -> Problem:
+    """Point a problem found in a trial file at the file it came from."""
+    name = Path(problem.file).name
+    dataset = name.removesuffix(".csv")
+    if Path(problem.file).parent == trial and dataset in datasets and problem.row:
+        where, row = datasets[dataset].origins[problem.row - 2]
+        return dataclasses.replace(problem, file=where, row=row)
+    return dataclasses.replace(
+        problem, file=problem.file.replace(str(trial), str(data_dir))
+    )
+
+
+def _write(data_dir: Path, datasets: dict[str, _Dataset]) -> list[Path]:
+    """Stage every file first, then move them all in place."""
+    staged = {}
+    try:
+        for dataset, rows in datasets.items():
+            target = data_dir / f"{dataset}.csv"
+            temp = data_dir / f".{dataset}.csv.importing"
+            _write_csv(temp, rows)
+            staged[temp] = target
+    except OSError:
+        for temp in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, target in staged.items():
+        os.replace(temp, target)
+        log.info("wrote %s", target)
+    return list(staged.values())
+
+
+def _write_csv(path: Path, dataset: _Dataset) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(dataset.header)
+        for row in dataset.rows:
+            writer.writerow(["" if c is None else escape_cell(c) for c in row])
