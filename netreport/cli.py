@@ -97,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--data", type=Path, default=Path("data"), help="data folder")
     rebuild.set_defaults(run=_reconstruct)
+
+    bring = commands.add_parser(
+        "import",
+        help="convert a spreadsheet or a QDA export (.qdpx, .qdc, QualCoder, "
+        "Taguette, Dedoose) into data/",
+    )
+    bring.add_argument("file", type=Path, help="the file to import")
+    bring.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    bring.add_argument(
+        "--dry-run", action="store_true", help="check and summarise, write nothing"
+    )
+    bring.set_defaults(run=_import)
     return parser
 
 
@@ -146,6 +158,15 @@ def _check(args: argparse.Namespace) -> int:
             + (f"; {row.figure.note}" if row.figure.note else "")
         )
     _warn_about_audit(case)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from netreport.importing import import_file
+
+    report = import_file(args.file, args.project, write=not args.dry_run)
+    for line in report.lines():
+        _console.print(line, markup=False)
     return 0
 
 
