@@ -36,7 +36,9 @@ def test_public_api_is_small() -> None:
     assert netreport.render.__all__ == [
         "CellError",
         "CrossRef",
+        "ExecutedChapter",
         "RenderResult",
+        "execute_chapter",
         "render_document",
         "render_project",
     ]

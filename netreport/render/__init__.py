@@ -24,14 +24,22 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from netreport.errors import NetreportError
-from netreport.render._book import render_book
+from netreport.render._book import ChapterExecutor, render_book
 from netreport.render._crossref import CrossRef
 from netreport.render._document import render_document
-from netreport.render._execute import CellError
+from netreport.render._execute import CellError, ExecutedChapter, execute_chapter
 from netreport.render._quarto import render_with_quarto
 from netreport.render._result import RenderResult
 
-__all__ = ["CellError", "CrossRef", "RenderResult", "render_document", "render_project"]
+__all__ = [
+    "CellError",
+    "CrossRef",
+    "ExecutedChapter",
+    "RenderResult",
+    "execute_chapter",
+    "render_document",
+    "render_project",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +54,9 @@ def render_project(
     stamp: Mapping[str, str] | None = None,
     cell_timeout: float = 300,
     check: Callable[[Path], None] | None = None,
+    provenance: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
+    executor: ChapterExecutor = execute_chapter,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -69,6 +80,16 @@ def render_project(
         Called with the finished site before it replaces the output dir (the
         publish check); raising stops the build and keeps the old site. With
         the Quarto engine, which writes in place, it runs after the render.
+    provenance
+        ``name: value`` pairs written as ``<meta name="netreport:NAME">`` tags
+        in every page and as the PDF's description and keywords. Embedded
+        engine only.
+    files
+        Extra files (name: bytes) written into the output dir with the render,
+        e.g. ``provenance.json``. Embedded engine only.
+    executor
+        Runs each chapter's code; a stand-in for `execute_chapter` with its
+        signature may reuse earlier results (``netreport.rebuild`` does).
 
     Returns
     -------
@@ -88,7 +109,16 @@ def render_project(
             f"engine: unknown engine {engine!r} (allowed: {', '.join(_ENGINES)})"
         )
     if engine == "embedded":
-        return render_book(project_dir, output_dir, stamp, cell_timeout, check)
+        return render_book(
+            project_dir,
+            output_dir,
+            stamp,
+            cell_timeout,
+            check,
+            provenance=provenance,
+            files=files,
+            executor=executor,
+        )
     result = _render_quarto(project_dir, output_dir)
     if check is not None:
         check(result.output_dir)

@@ -16,6 +16,7 @@ only when all stages succeed.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -41,7 +42,7 @@ from netreport.render._crossref import (
     walk,
 )
 from netreport.render._display import FigureOutput
-from netreport.render._execute import execute_chapter
+from netreport.render._execute import ExecutedChapter, execute_chapter
 from netreport.render._pandoc import markdown_to_ast, run_pandoc
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
@@ -57,6 +58,8 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: The PDF is tagged PDF/UA-1: Typst then refuses an image or an equation
 #: without alt text, and a document without a title or language.
 PDF_STANDARD = "ua-1"
+#: Runs one chapter's code: `execute_chapter` or a caching stand-in for it.
+ChapterExecutor = Callable[..., ExecutedChapter]
 #: What a chapter's ``![](path)`` may copy into the site.
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
 
@@ -81,19 +84,26 @@ def render_book(
     stamp: Mapping[str, str] | None,
     cell_timeout: float,
     check: Callable[[Path], None] | None = None,
+    *,
+    provenance: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
+    executor: ChapterExecutor = execute_chapter,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
     config = load_book_config(project_dir)
     output_dir = (output_dir or config.output_dir).resolve()
     with staged_output(output_dir) as site:
-        chapters, api = _build_chapters(config, site, cell_timeout)
+        chapters, api = _build_chapters(config, site, cell_timeout, executor)
         labels = _number_book(chapters)
         _resolve_book(chapters, labels)
         _cite_book(chapters, config, api)
         _copy_images(chapters, config, site)
-        pages = _write_pages(chapters, config, site, stamp, api)
-        pdf = _write_pdf(chapters, config, site, stamp, api)
+        meta = _book_meta(config, stamp, provenance)
+        pages = _write_pages(chapters, config, site, meta, api)
+        pdf = _write_pdf(chapters, config, site, meta, api)
+        for name, content in (files or {}).items():
+            (site / name).write_bytes(content)
         if check is not None:
             logger.info("check the site before publishing it")
             check(site)
@@ -114,7 +124,7 @@ def render_book(
 
 
 def _build_chapters(
-    config: BookConfig, site: Path, timeout: float
+    config: BookConfig, site: Path, timeout: float, executor: ChapterExecutor
 ) -> tuple[list[_Chapter], list[int]]:
     chapters = []
     api: list[int] = []
@@ -122,7 +132,7 @@ def _build_chapters(
         display = entry.source.as_posix()
         logger.info("execute chapter %s", display)
         qmd = parse_qmd(config.project_dir / entry.source, display)
-        executed = execute_chapter(
+        executed = executor(
             qmd,
             display=display,
             project_dir=config.project_dir,
@@ -294,7 +304,11 @@ def _meta_text(text: str) -> dict[str, Any]:
     return {"t": "MetaInlines", "c": [{"t": "Str", "c": text}]}
 
 
-def _book_meta(config: BookConfig, stamp: Mapping[str, str] | None) -> dict[str, Any]:
+def _book_meta(
+    config: BookConfig,
+    stamp: Mapping[str, str] | None,
+    provenance: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "lang": {"t": "MetaString", "c": config.lang},
         "nr-title": _meta_text(config.title),
@@ -315,7 +329,34 @@ def _book_meta(config: BookConfig, stamp: Mapping[str, str] | None) -> dict[str,
                 for k, v in stamp.items()
             ],
         }
+    if provenance:
+        meta.update(_provenance_meta(provenance))
     return meta
+
+
+def _provenance_meta(provenance: Mapping[str, str]) -> dict[str, Any]:
+    """``<meta name="netreport:...">`` tags and the PDF's document metadata."""
+
+    def raw(format_: str, text: str) -> dict[str, Any]:
+        return {"t": "MetaInlines", "c": [{"t": "RawInline", "c": [format_, text]}]}
+
+    # pandoc does not escape quotes in template variables: escape here.
+    tags = [
+        {"t": "MetaMap", "c": {
+            "name": raw("html", html.escape(f"netreport:{k}", quote=True)),
+            "content": raw("html", html.escape(str(v), quote=True)),
+        }}
+        for k, v in provenance.items()
+    ]  # fmt: skip
+    pairs = [f"{k}: {v}" for k, v in provenance.items()]
+    keywords = ", ".join(_typst_string(p) for p in pairs)
+    typst_args = (
+        f"description: {_typst_string('; '.join(pairs))}, keywords: ({keywords},)"
+    )
+    return {
+        "nr-meta": {"t": "MetaList", "c": tags},
+        "nr-pdf-meta": raw("typst", typst_args),
+    }
 
 
 # -- HTML ----------------------------------------------------------------------
@@ -325,14 +366,13 @@ def _write_pages(
     chapters: list[_Chapter],
     config: BookConfig,
     site: Path,
-    stamp: Mapping[str, str] | None,
+    meta: dict[str, Any],
     api: list[int],
 ) -> list[str]:
     template = site / ".page.html"
     template.write_text(_resource("page.html"), encoding="utf-8")
     (site / _CSS).write_text(_resource(_CSS), encoding="utf-8")
     pages_of_ids = {i: c.page for c in chapters for i in _ids(c.blocks)}
-    meta = _book_meta(config, stamp)
     pdf_name = f"{config.output_file}.pdf"
     pages = []
     for index, chapter in enumerate(chapters):
@@ -442,7 +482,7 @@ def _write_pdf(
     chapters: list[_Chapter],
     config: BookConfig,
     site: Path,
-    stamp: Mapping[str, str] | None,
+    meta: dict[str, Any],
     api: list[int],
 ) -> Path:
     logger.info("write Typst source for the book")
@@ -458,7 +498,7 @@ def _write_pdf(
     template.write_text(_resource("book.typ"), encoding="utf-8")
     doc = {
         "pandoc-api-version": api,
-        "meta": _book_meta(config, stamp),
+        "meta": meta,
         "blocks": blocks,
     }
     args = ["-f", "json", "-t", "typst-citations", f"--template={template}"]
