@@ -5,8 +5,10 @@ shipped ones, beside ``expected.txt`` with what loading them must do. Its
 head holds ``key: value`` lines (``outcome`` is ``error``, ``warning`` or
 ``ok``; ``problems`` counts the problems an error lists; ``artifacts`` and
 ``mentions`` count the rows an accepted case loads; ``remove`` names a
-shipped file to delete); every line after the first blank line must appear
-in the error or warning message, in the order given.
+shipped file to delete; ``import`` names a file of the case to run
+``netreport import`` on before loading); every line after the first blank
+line must appear in the error or warning message, in the order given. A
+case's ``netreport.yml`` goes to the project folder, beside ``data/``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 
 from netreport.coded_data import CodedData, load_coded_data
 from netreport.errors import InputError, NetreportError, NetreportWarning
+from netreport.importing import import_file
 
 DATA = Path(__file__).parent.parent / "data"
 CASES = Path(__file__).parent / "bad_input"
@@ -34,6 +37,7 @@ class Expected:
     rows: dict[str, int] = field(default_factory=dict)
     remove: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    imports: str | None = None
 
 
 def read_expected(path: Path) -> Expected:
@@ -41,7 +45,14 @@ def read_expected(path: Path) -> Expected:
     text = [line for line in text if not line.startswith("#")]
     blank = text.index("") if "" in text else len(text)
     keys = dict(line.split(": ", 1) for line in text[:blank])
-    unknown = set(keys) - {"outcome", "problems", "artifacts", "mentions", "remove"}
+    unknown = set(keys) - {
+        "outcome",
+        "problems",
+        "artifacts",
+        "mentions",
+        "remove",
+        "import",
+    }
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
     return Expected(
@@ -50,6 +61,7 @@ def read_expected(path: Path) -> Expected:
         rows={k: int(keys[k]) for k in ("artifacts", "mentions") if k in keys},
         remove=keys["remove"].split(", ") if "remove" in keys else [],
         lines=[line for line in text[blank:] if line],
+        imports=keys.get("import"),
     )
 
 
@@ -66,16 +78,22 @@ def case_dir(tmp_path: Path, case: Path) -> Path:
     """The shipped files, with the case's files in place of theirs."""
     target = copy_shipped(tmp_path)
     for path in case.iterdir():
-        if path.name != "expected.txt":
+        if path.name == "netreport.yml":
+            shutil.copyfile(path, tmp_path / path.name)
+        elif path.name != "expected.txt":
             shutil.copyfile(path, target / path.name)
     for name in read_expected(case / "expected.txt").remove:
         (target / name).unlink()
     return target
 
 
-def load_quietly(data_dir: Path) -> tuple[CodedData, list[str]]:
+def load_quietly(
+    data_dir: Path, imports: str | None = None
+) -> tuple[CodedData, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if imports:
+            import_file(data_dir / imports, data_dir.parent)
         data = load_coded_data(data_dir)
     ours = [str(w.message) for w in caught if issubclass(w.category, NetreportWarning)]
     return data, ours
@@ -90,14 +108,14 @@ def test_bad_input(case: Path, tmp_path: Path) -> None:
 
     if expected.outcome == "error":
         with pytest.raises(NetreportError) as caught:
-            load_quietly(data_dir)
+            load_quietly(data_dir, expected.imports)
         message = str(caught.value)
         if expected.problems is not None:
             assert isinstance(caught.value, InputError)
             assert len(caught.value.problems) == expected.problems, message
         assert "Traceback" not in message
     else:
-        data, messages = load_quietly(data_dir)
+        data, messages = load_quietly(data_dir, expected.imports)
         message = "\n".join(messages)
         assert bool(messages) == (expected.outcome == "warning"), message
         for name, count in expected.rows.items():
