@@ -36,9 +36,11 @@ from netreport.render._display import (
 )
 from netreport.render._qmd import CodeCell, MarkdownText, QmdChapter
 
-__all__ = ["CellError", "ExecutedChapter", "execute_chapter"]
+__all__ = ["CellError", "ExecutedChapter", "InlineValue", "execute_chapter"]
 
 _INLINE = re.compile(r"`\{python\}\s*(?P<expr>[^`]+?)\s*`")
+# Where the sentence around an inline value starts or ends.
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z(@`*])|\n\s*\n")
 
 
 class CellError(NetreportError):
@@ -71,6 +73,17 @@ class ExecutedChapter:
 
     markdown: str
     figures: list[FigureOutput] = field(default_factory=list)
+    values: list[InlineValue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InlineValue:
+    """What one inline expression printed, and the sentence it printed into."""
+
+    expr: str
+    text: str
+    line: int
+    sentence: str
 
 
 @dataclass
@@ -83,6 +96,7 @@ class _Context:
     files_dir: Path  # figure folder, relative to the chapter's folder
     chapter_dir: Path  # the chapter's folder, relative to the site
     figures: list[FigureOutput] = field(default_factory=list)
+    values: list[InlineValue] = field(default_factory=list)
 
 
 def execute_chapter(
@@ -130,7 +144,7 @@ def execute_chapter(
             else:
                 pieces.append(_run_cell(part, context))
     markdown = "\n\n".join(p for p in pieces if p)
-    return ExecutedChapter(markdown + "\n", context.figures)
+    return ExecutedChapter(markdown + "\n", context.figures, context.values)
 
 
 @contextlib.contextmanager
@@ -170,6 +184,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 def _inline(part: MarkdownText, context: _Context) -> str:
+    found: list[tuple[re.Match[str], str, int]] = []
+
     def value(match: re.Match[str]) -> str:
         line = part.line + part.text.count("\n", 0, match.start())
         expr = match["expr"]
@@ -177,7 +193,9 @@ def _inline(part: MarkdownText, context: _Context) -> str:
         try:
             with _time_limit(context.timeout):
                 code = compile(expr, filename, "eval")
-                return _inline_markdown(eval(code, context.namespace))
+                text = _inline_markdown(eval(code, context.namespace))
+            found.append((match, text, line))
+            return text
         except _CellTimeout:
             raise _timeout_error(context, line, None) from None
         except Exception as exc:
@@ -185,7 +203,28 @@ def _inline(part: MarkdownText, context: _Context) -> str:
                 context.display, line, None, type(exc).__name__, str(exc)
             ) from None
 
-    return _INLINE.sub(value, part.text)
+    markdown = _INLINE.sub(value, part.text)
+    context.values.extend(_inline_values(markdown, found))
+    return markdown
+
+
+def _inline_values(
+    markdown: str, found: list[tuple[re.Match[str], str, int]]
+) -> list[InlineValue]:
+    """Each value with its sentence as printed, to show where a number sits."""
+    values, shift = [], 0
+    ends = list(_SENTENCE_END.finditer(markdown))
+    for match, text, line in found:
+        start = match.start() + shift
+        shift += len(text) - (match.end() - match.start())
+        before = max((m.end() for m in ends if m.end() <= start), default=0)
+        after = min(
+            (m.start() for m in ends if m.start() >= start + len(text)),
+            default=len(markdown),
+        )
+        sentence = " ".join(markdown[before:after].split())
+        values.append(InlineValue(match["expr"], text, line, sentence))
+    return values
 
 
 def _inline_markdown(value: Any) -> str:
