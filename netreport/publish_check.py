@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from netreport.case import Case
-from netreport.errors import NetreportError
+from netreport.errors import NetreportError, shorten
 
 __all__ = ["Leak", "PublishCheckError", "check_site", "find_leaks"]
 
@@ -109,8 +109,10 @@ def find_leaks(site_dir: Path, case: Case) -> list[Leak]:
     leaks: list[Leak] = []
     for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
         where = path.relative_to(site_dir).as_posix()
-        leaks += [Leak(where, k, d) for k, d in _file_leaks(path, secrets)]
-        leaks += [Leak(where, k, d) for k, d in secrets.text_leaks(_text_of(path))]
+        found = list(_file_leaks(path, secrets))
+        if not found:  # a copied data file is one finding, not a row each
+            found = list(secrets.text_leaks(_text_of(path)))
+        leaks += [Leak(where, kind, detail) for kind, detail in found]
     return leaks
 
 
@@ -176,35 +178,42 @@ class _Secrets:
 
     def _excerpt_leaks(self, text: str) -> Iterator[tuple[str, str]]:
         words = _words(text)
-        reported: set[str] = set()
+        quoted: dict[str, int] = {}
         for size in sorted(self.shingle_sizes, reverse=True):
             for start in range(len(words) - size + 1):
                 mention = self.shingles.get(tuple(words[start : start + size]))
-                if mention and mention not in reported:
-                    reported.add(mention)
-                    yield (
-                        "excerpt",
-                        (
-                            f"{size} consecutive words of the excerpt of mention "
-                            f"{mention} ('{words[start]} ...')"
-                        ),
-                    )
+                if mention:
+                    quoted.setdefault(mention, size)
+        if quoted:
+            first, size = next(iter(quoted.items()))
+            yield (
+                "excerpt",
+                (
+                    f"text of the excerpts of {len(quoted)} mention(s) "
+                    f"({_listed(quoted)}), e.g. {size} consecutive words of {first}"
+                ),
+            )
 
     def _row_leaks(self, text: str) -> Iterator[tuple[str, str]]:
         tokens = list(re.finditer(r"[A-Za-z0-9_]+", text))
         at_ids = [(m, m.group(0)) for m in tokens if m.group(0) in self.rows]
+        printed: dict[str, list[str]] = {}
         for i, (match, row_id) in enumerate(at_ids):
             end = at_ids[i + 1][0].start() if i + 1 < len(at_ids) else len(text)
             window = _folded(text[match.end() : min(end, match.end() + 400)])
             shown = sorted(v for v in self.rows[row_id] if _contains(window, v))
             if len(shown) >= _ROW_VALUES:
-                yield (
-                    "raw row",
-                    (
-                        f"row {row_id} printed with {len(shown)} of its values "
-                        f"({', '.join(_masked(v) for v in shown[:3])} ...)"
-                    ),
-                )
+                printed.setdefault(row_id, shown)
+        if printed:
+            first, shown = next(iter(printed.items()))
+            values = ", ".join(shown[:3])
+            yield (
+                "raw row",
+                (
+                    f"{len(printed)} data row(s) printed ({_listed(printed)}); "
+                    f"row {first} with {len(shown)} of its values ({values} ...)"
+                ),
+            )
 
 
 def _first_mention(mentions: pd.DataFrame, column: str) -> dict[str, str]:
@@ -335,6 +344,10 @@ def _folded(text: str) -> str:
 
 def _contains(window: str, value: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", window) is not None
+
+
+def _listed(ids: Iterable[str]) -> str:
+    return shorten(list(ids), limit=3)
 
 
 def _masked(value: str) -> str:
