@@ -165,7 +165,7 @@ def _row(
                 )
             )
         elif not found and column in _NEEDED:
-            present = [c for c in _NEEDED if c in values]
+            present = [codebook[c].label.lower() for c in _NEEDED if c in values]
             problems.append(
                 Problem(
                     segment.where,

@@ -335,6 +335,7 @@ def _check_merged(path: Path, ws, table: Table, problems: list[Problem]) -> None
 def _rename(table: Table, columns: Mapping[str, str]) -> None:
     """Our names for the columns the project config maps."""
     theirs = {name.strip().lower(): ours for ours, name in columns.items()}
+    table.shown.update(columns)  # a mapped column the file lacks, too
     for i, name in enumerate(table.header):
         ours = theirs.get(name.lower())
         if ours is not None and ours != name:
