@@ -5,10 +5,18 @@ figures live in `netreport.tables`, `netreport.chisquare` and
 `netreport.figures`.
 """
 
-from netreport.case import Case, load_case
-from netreport.codebook import Codebook, load_codebook
-from netreport.coded_data import CodedData, load_coded_data
 from netreport.errors import InputError, NetreportError, NetreportWarning
+
+# The rest is imported on first use: `netreport build` with nothing to
+# rebuild must not pay for importing pandas.
+_LAZY = {
+    "Case": "netreport.case",
+    "load_case": "netreport.case",
+    "Codebook": "netreport.codebook",
+    "load_codebook": "netreport.codebook",
+    "CodedData": "netreport.coded_data",
+    "load_coded_data": "netreport.coded_data",
+}
 
 __all__ = [
     "Case",
@@ -21,3 +29,11 @@ __all__ = [
     "load_coded_data",
     "load_codebook",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'netreport' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(_LAZY[name]), name)

@@ -3,17 +3,23 @@
 Chapters start with ``case = load_case()`` and compute everything else from
 it. Loading is cached per process by the files' contents, so a book whose
 chapters each load the case reads and checks the data once.
+
+Because it is cached, the case notes a read (`netreport.rebuild.record_read`)
+when code touches a dataset, the codebook or the published figures, not when
+it is loaded: that is how a rebuild knows which chapters a changed file
+touches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
 from netreport.coded_data import CodedData, load_coded_data
 from netreport.published import Audit, PublishedFigure, audit_published, load_published
+from netreport.rebuild import record_read
 
 __all__ = ["Case", "load_case"]
 
@@ -48,7 +54,33 @@ def _contents_key(data_dir: Path) -> str:
 
 @cache
 def _load(data_dir: Path, key: str) -> Case:
-    data = load_coded_data(data_dir)
+    loaded = load_coded_data(data_dir)
+    data = _RecordedData(**{f.name: getattr(loaded, f.name) for f in fields(loaded)})
     published_path = data_dir / "published.yml"
     published = load_published(published_path, data) if published_path.exists() else []
-    return Case(data, published, audit_published(data, published))
+    return _RecordedCase(data, published, audit_published(loaded, published))
+
+
+class _RecordedData(CodedData):
+    """Coded data that records which of its files the running code touched."""
+
+    def __getattribute__(self, name: str):
+        if name in ("artifacts", "mentions", "codebook"):
+            files = object.__getattribute__(self, "files")
+            record_read(files["codebook"])
+            if name != "codebook":
+                # The frames depend on the column mapping, when there is one.
+                record_read(files[name])
+                record_read(files["codebook"].parent.parent / "netreport.yml")
+        return object.__getattribute__(self, name)
+
+
+class _RecordedCase(Case):
+    """A case whose published figures and audit count as reading every file."""
+
+    def __getattribute__(self, name: str):
+        if name in ("published", "audit"):
+            data = object.__getattribute__(self, "data")
+            record_read(data.files["codebook"].parent / "published.yml")
+            data.artifacts, data.mentions  # noqa: B018 (records both)
+        return object.__getattribute__(self, name)

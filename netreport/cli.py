@@ -1,4 +1,4 @@
-"""The ``netreport`` command: build the report, check the data, reconstruct it.
+"""The ``netreport`` command: build, release and preview the report, check data.
 
 Only this module decides what the user sees: the library logs and warns, the
 command shows warnings in full, stage lines with ``--verbose``, and a user's
@@ -17,7 +17,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
-from netreport.case import load_case
 from netreport.errors import NetreportError, NetreportWarning
 
 __all__ = ["main"]
@@ -83,7 +82,35 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the site (default: the project's output-dir, _site)",
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild everything, reusing nothing"
+    )
     build.set_defaults(run=_build)
+
+    publish = commands.add_parser(
+        "release", help="build a version and archive it under _site/versions/"
+    )
+    publish.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
+    publish.add_argument(
+        "--project", type=Path, default=Path("."), help="project folder"
+    )
+    publish.add_argument(
+        "--date",
+        type=_date,
+        default=None,
+        help="release date YYYY-MM-DD (default today; SOURCE_DATE_EPOCH wins)",
+    )
+    publish.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors"
+    )
+    publish.set_defaults(run=_release)
+
+    serve = commands.add_parser(
+        "preview", help="serve _site/ on 127.0.0.1 and rebuild when a source changes"
+    )
+    serve.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
+    serve.set_defaults(run=_preview)
 
     check = commands.add_parser(
         "check", help="check the data against the codebook and the published figures"
@@ -113,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if args.engine == "embedded":
+        return _build_embedded(args)
+    from netreport.case import load_case
     from netreport.provenance import describe_build
     from netreport.publish_check import check_site
     from netreport.render import render_project
@@ -140,7 +170,72 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_embedded(args: argparse.Namespace) -> int:
+    from netreport.rebuild import build
+
+    project = args.project.resolve()
+    started = time.perf_counter()
+    with _console.status("building the case report"):
+        outcome = build(
+            project,
+            output_dir=args.output_dir.resolve() if args.output_dir else None,
+            force=args.force,
+            strict=args.strict,
+            on_case=_warn_about_audit,
+        )
+    for line in outcome.lines:
+        _console.print(line, markup=False)
+    elapsed = time.perf_counter() - started
+    if outcome.skipped:
+        _console.print(f"nothing to rebuild: no input changed ({elapsed:.2f} s)")
+        return 0
+    result, audit = outcome.result, outcome.case.audit
+    _console.print(
+        f"built {_relative(result.output_dir, project)}/: {len(result.pages)} pages"
+        f" and {_relative(result.pdf, project)} in {elapsed:.1f} s; "
+        f"{audit.reproduced} of {len(audit.rows)} published figures reproduced"
+    )
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from netreport.release import release
+
+    with _console.status(f"building and archiving version {args.version}"):
+        outcome = release(
+            args.project,
+            args.version,
+            date=args.date,
+            strict=args.strict,
+            on_case=_warn_about_audit,
+        )
+    for line in outcome.lines:
+        _console.print(line, markup=False)
+    _console.print(f"released {args.version}: {outcome.folder}")
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from netreport.preview import preview
+
+    preview(args.project, port=args.port, say=lambda t: _console.print(t, markup=False))
+    return 0
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected YYYY-MM-DD, found {text!r}"
+        ) from None
+
+
 def _check(args: argparse.Namespace) -> int:
+    from netreport.case import load_case
+
     case = load_case(args.data)
     data = case.data
     _console.print(

@@ -1,0 +1,652 @@
+"""Rebuild only what a change touches, and skip a build when nothing changed.
+
+What a chapter read is recorded where files are opened, not guessed:
+`record_read` is called by the case (`netreport.load_case`) whenever a
+chapter's code touches a dataset, the codebook or the published figures,
+and by any other loader a chapter or status report uses (templates). A
+dataset counts as read when the code touches its frame (``data.artifacts``,
+``data.mentions`` or anything computed from them, such as ``data.included``
+or ``case.audit``); the whole case is still loaded and validated once per
+build, so a bad file stops every build whichever chapter reads it. Reads
+that bypass netreport's loaders (a chapter opening a file itself, which the
+design forbids) are not seen.
+
+A chapter's results (its Markdown, figures and the values it printed) are
+kept under ``.netreport/chapters/`` with what they were made from: the
+chapter source, the files it read, the execute options and the code of
+netreport with its pinned dependencies. A later build reuses them when all
+of these are unchanged, and says why it ran a chapter again when not. The
+HTML pages and the PDF are then put together from the chapters' results;
+a page or file whose bytes did not change keeps its old file.
+
+With no input changed since the last build (the check reads only hashes
+and needs no pandas, pandoc or Typst), `build` leaves the output dir as it
+is and says so, per output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "BuildOutcome",
+    "ChapterCache",
+    "build",
+    "check_up_to_date",
+    "record_read",
+    "recording_reads",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Where build state is kept, beside ``_quarto.yml``; git-ignored.
+CACHE_DIR = ".netreport"
+_STATE = "build.json"
+# Packages whose release changes what a chapter prints or how it looks.
+_DEPENDENCIES = (
+    "plotnine", "mizani", "matplotlib", "pandas", "numpy", "scipy",
+    "pandera", "pypandoc-binary", "typst",
+)  # fmt: skip
+_STATE_VERSION = 1
+
+_recorders: list[set[Path]] = []
+
+
+# -- what was read -------------------------------------------------------------
+
+
+def record_read(path: Path | str) -> None:
+    """Note that the code running now read `path` (it may not exist)."""
+    for recorder in _recorders:
+        recorder.add(Path(path).resolve())
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[set[Path]]:
+    """Collect the paths passed to `record_read` inside the block."""
+    recorder: set[Path] = set()
+    _recorders.append(recorder)
+    try:
+        yield recorder
+    finally:
+        _recorders.remove(recorder)
+
+
+def file_digest(path: Path) -> str | None:
+    """SHA-256 of the file at `path`, or None when it does not exist."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+def code_fingerprint() -> str:
+    """netreport's own source and resources, and its pinned dependencies."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    for name in _DEPENDENCIES:
+        try:
+            digest.update(f"{name}=={version(name)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name} missing".encode())
+    return digest.hexdigest()
+
+
+def _shown(path: Path | str, project_dir: Path) -> str:
+    """`path` relative to the project when inside it, as messages show it."""
+    try:
+        return Path(path).relative_to(project_dir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _changed(recorded: Mapping[str, str | None], project_dir: Path) -> list[str]:
+    """Files of `recorded` (path: digest) whose digest is no longer the same."""
+    return [
+        _shown(path, project_dir)
+        for path, digest in recorded.items()
+        if file_digest(project_dir / path) != digest
+    ]
+
+
+def _digests(paths: set[Path], project_dir: Path) -> dict[str, str | None]:
+    return {_shown(p, project_dir): file_digest(p) for p in sorted(paths)}
+
+
+def _because(changed: list[str]) -> str:
+    shown = ", ".join(changed[:3]) + (
+        f" and {len(changed) - 3} more" * (len(changed) > 3)
+    )
+    return f"{shown} changed"
+
+
+# -- chapters ------------------------------------------------------------------
+
+
+@dataclass
+class ChapterRun:
+    """What a build did with one chapter, and why."""
+
+    display: str
+    ran: bool
+    reason: str
+
+
+class ChapterCache:
+    """Runs a chapter's code, or reuses its results when its inputs are unchanged.
+
+    An instance stands in for `netreport.render.execute_chapter` (pass it as
+    ``executor=`` to `netreport.render.render_project`). Results are kept in
+    ``<project>/.netreport/chapters/``.
+
+    Parameters
+    ----------
+    project_dir
+        The book's folder.
+    code
+        `code_fingerprint` of this netreport; a different one runs every
+        chapter again.
+    force
+        Run every chapter, whatever the cache holds.
+    """
+
+    def __init__(self, project_dir: Path, code: str, *, force: bool = False) -> None:
+        self.project_dir = project_dir
+        self.folder = project_dir / CACHE_DIR / "chapters"
+        self.code = code
+        self.force = force
+        self.runs: list[ChapterRun] = []
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, qmd: Any, *, display: str, **options: Any) -> Any:
+        from netreport.render import ExecutedChapter, execute_chapter
+        from netreport.render._display import FigureOutput
+
+        key = self._key(display, options)
+        record = self._load(display)
+        reason = self._stale(record, key)
+        if reason is None:
+            self._restore(record, display, options["site_dir"])
+            self.runs.append(
+                ChapterRun(display, False, "unchanged since last build, reused")
+            )
+            self.records[display] = record
+            figures = [
+                FigureOutput(Path(f["path"]), f["alt"]) for f in record["figures"]
+            ]
+            return ExecutedChapter(record["markdown"], figures)
+
+        with recording_reads() as reads:
+            executed = execute_chapter(qmd, display=display, **options)
+        self.runs.append(ChapterRun(display, True, reason))
+        record = {
+            **key,
+            "reads": _digests(reads, self.project_dir),
+            "markdown": executed.markdown,
+            "figures": [
+                {"path": f.path.as_posix(), "alt": f.alt} for f in executed.figures
+            ],
+            "values": chapter_values(display, executed),
+        }
+        self._store(record, display, options["site_dir"])
+        self.records[display] = record
+        return executed
+
+    def _key(self, display: str, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "source": file_digest(self.project_dir / display),
+            "options": json.loads(json.dumps(options["defaults"], default=str)),
+            "code": self.code,
+        }
+
+    def _stale(self, record: dict[str, Any] | None, key: dict[str, Any]) -> str | None:
+        """Why the chapter must run again, or None when its results still hold."""
+        if self.force:
+            return "asked to rebuild everything (--force)"
+        if record is None:
+            return "no earlier results"
+        if record["source"] != key["source"]:
+            return "its source changed"
+        if record["options"] != key["options"]:
+            return "execute options in _quarto.yml changed"
+        if record["code"] != key["code"]:
+            return "netreport or a pinned dependency changed"
+        changed = _changed(record["reads"], self.project_dir)
+        if changed:
+            return _because(changed)
+        return None
+
+    def _entry(self, display: str) -> Path:
+        return self.folder / display.replace("/", "--")
+
+    def _load(self, display: str) -> dict[str, Any] | None:
+        try:
+            record = json.loads((self._entry(display) / "record.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        files = self._entry(display) / "files"
+        if not all((files / f["path"]).is_file() for f in record["figures"]):
+            return None
+        return record
+
+    def _restore(self, record: dict[str, Any], display: str, site: Path) -> None:
+        for figure in record["figures"]:
+            target = site / figure["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self._entry(display) / "files" / figure["path"], target)
+
+    def _store(self, record: dict[str, Any], display: str, site: Path) -> None:
+        entry = self._entry(display)
+        shutil.rmtree(entry, ignore_errors=True)
+        for figure in record["figures"]:
+            target = entry / "files" / figure["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(site / figure["path"], target)
+        entry.mkdir(parents=True, exist_ok=True)
+        _write_json(entry / "record.json", record)
+
+
+def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
+    """Every number a chapter printed: inline values and table cells.
+
+    Each is keyed by where it sits, so two builds can be compared: an inline
+    value by its expression (and which occurrence of it), a table cell by its
+    table's label (or position), row and column.
+    """
+    values: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    for value in getattr(executed, "values", []):
+        seen[value.expr] = seen.get(value.expr, 0) + 1
+        values.append({
+            "id": f"{display}: `{value.expr}` #{seen[value.expr]}",
+            "chapter": display,
+            "where": value.sentence,
+            "value": value.text,
+        })  # fmt: skip
+    values.extend(_table_cells(display, executed.markdown))
+    return values
+
+
+def _table_cells(display: str, markdown: str) -> list[dict[str, str]]:
+    from netreport.render._crossref import plain_text, walk
+    from netreport.render._pandoc import markdown_to_ast
+
+    blocks = markdown_to_ast(markdown, what=display)["blocks"]
+    tables: list[tuple[str, str, dict[str, Any]]] = []
+
+    def visit(node: dict[str, Any]) -> None:
+        if node["t"] == "Div" and node["c"][0][0].startswith("tbl-"):
+            label = node["c"][0][0]
+            caption = [b for b in node["c"][1] if b["t"] in ("Para", "Plain")]
+            text = plain_text(caption[-1]["c"]) if caption else ""
+            inner = [b for b in node["c"][1] if b["t"] == "Table"]
+            tables.extend((label, text, t) for t in inner)
+            node["c"][1] = [b for b in node["c"][1] if b["t"] != "Table"]
+        elif node["t"] == "Table":
+            tables.append((f"table {len(tables) + 1}", "", node))
+
+    walk(blocks, visit)
+    cells = []
+    for label, caption, table in tables:
+        header, rows = _table_rows(table, plain_text)
+        seen: dict[str, int] = {}
+        for row in rows:
+            key = row[0] if row else ""
+            seen[key] = seen.get(key, 0) + 1
+            row_key = key if seen[key] == 1 else f"{key} ({seen[key]})"
+            for column, text in zip(header[1:], row[1:], strict=False):
+                where = f"{label}" + (f" ({caption})" if caption else "")
+                cells.append({
+                    "id": f"{display}: {label} [{row_key} | {column}]",
+                    "chapter": display,
+                    "where": f"{where}, row {row_key!r}, column {column!r}",
+                    "value": text,
+                })  # fmt: skip
+    return cells
+
+
+def _table_rows(table: dict[str, Any], plain_text: Callable) -> tuple[list, list]:
+    """Header texts and body rows' texts of a pandoc Table node."""
+
+    def text(cell: list[Any]) -> str:
+        blocks = [b["c"] for b in cell[4] if isinstance(b.get("c"), list)]
+        return " ".join(plain_text(b) for b in blocks).strip()
+
+    def texts(row: list[Any]) -> list[str]:
+        return [text(cell) for cell in row[1]]
+
+    _attr, _caption, _specs, head, bodies, _foot = table["c"]
+    header_rows = [texts(r) for r in head[1]]
+    header = header_rows[-1] if header_rows else []
+    rows = [texts(r) for body in bodies for r in body[2] + body[3]]
+    return header, rows
+
+
+# -- the whole build -----------------------------------------------------------
+
+
+@dataclass
+class BuildOutcome:
+    """What `build` did: one line per output, and the render's result."""
+
+    lines: list[str]
+    skipped: bool
+    result: Any = None
+    case: Any = None
+    figures: list[dict[str, str]] = field(default_factory=list)
+
+
+def _state_path(project_dir: Path) -> Path:
+    return project_dir / CACHE_DIR / _STATE
+
+
+def _load_state(project_dir: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads(_state_path(project_dir).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return state if state.get("state") == _STATE_VERSION else None
+
+
+def _write_json(path: Path, record: Any) -> None:
+    """Write `record` as JSON, only when the bytes differ from the file's."""
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_text() == text:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _git_state(project_dir: Path) -> list[Any]:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return [None, False]
+    return [commit, bool(dirty)]  # fmt: skip
+
+
+def check_up_to_date(
+    project_dir: Path, output_dir: Path, options: Mapping[str, Any]
+) -> list[str] | None:
+    """Lines saying each output is unchanged, or None when a build is needed.
+
+    Reads only file hashes and the git state: no pandas, pandoc or Typst, so
+    a build with nothing to do takes a fraction of a second.
+    """
+    state = _load_state(project_dir)
+    if state is None:
+        return None
+    if state["output_dir"] != str(output_dir) or state["options"] != dict(options):
+        return None
+    if (
+        _changed(state["inputs"], project_dir)
+        or _listing(project_dir) != state["listing"]
+    ):
+        return None
+    if state["code"] != code_fingerprint() or state["git"] != _git_state(project_dir):
+        return None
+    if _changed(state["outputs"], output_dir):
+        return None
+    when = state["built"]
+    lines = [
+        f"{run['display']}: skipped, unchanged since the build of {when}"
+        for run in state["chapters"]
+    ]
+    lines += [
+        f"{name}: skipped, unchanged since the build of {when}"
+        for name in state["outputs"]
+        if not name.endswith(".html") and "/" not in name and name != "netreport.css"
+    ]
+    return lines
+
+
+def _listing(project_dir: Path) -> list[str]:
+    """The files of ``data/``: a new or removed one can change what loads."""
+    data = project_dir / "data"
+    return sorted(p.name for p in data.iterdir()) if data.is_dir() else []
+
+
+def build(
+    project_dir: Path,
+    *,
+    output_dir: Path | None = None,
+    version: str | None = None,
+    force: bool = False,
+    strict: bool = False,
+    on_case: Callable[[Any], None] | None = None,
+) -> BuildOutcome:
+    """Build the report in `project_dir`, rebuilding only what changed.
+
+    Parameters
+    ----------
+    output_dir
+        Where the site goes; the project's ``output-dir`` (``_site``) if None.
+    version
+        The report version to stamp (a release); None for ``unreleased``.
+    force
+        Run every chapter and rewrite every output even if nothing changed.
+    strict
+        Whether warnings are errors; recorded, as it can change the outcome.
+    on_case
+        Called with the loaded case before rendering (the CLI warns there).
+
+    Returns
+    -------
+    BuildOutcome
+        One line per output saying what was rebuilt or skipped, and why.
+    """
+    project_dir = project_dir.resolve()
+    output_dir = (output_dir or _output_dir(project_dir)).resolve()
+    options = {"version": version, "strict": strict}
+    if not force:
+        lines = check_up_to_date(project_dir, output_dir, options)
+        if lines is not None:
+            logger.info("nothing changed since the last build; outputs kept")
+            return BuildOutcome(lines, skipped=True)
+    return _render(project_dir, output_dir, options, force, on_case)
+
+
+def _output_dir(project_dir: Path) -> Path:
+    """``project.output-dir`` of ``_quarto.yml``, read without the render engine.
+
+    Importing the engine would import matplotlib; a build with nothing to do
+    must not pay for it. The engine checks the file strictly when it renders.
+    """
+    import yaml
+
+    try:
+        raw = yaml.safe_load((project_dir / "_quarto.yml").read_text(encoding="utf-8"))
+        folder = raw["project"].get("output-dir", "_site")
+    except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
+        from netreport.render._config import load_book_config
+
+        return load_book_config(project_dir).output_dir  # raises the precise error
+    return project_dir / str(folder)
+
+
+def _render(
+    project_dir: Path,
+    output_dir: Path,
+    options: dict[str, Any],
+    force: bool,
+    on_case: Callable[[Any], None] | None,
+) -> BuildOutcome:
+    from netreport.case import load_case
+    from netreport.provenance import collect_provenance
+    from netreport.publish_check import check_site
+    from netreport.render import render_project
+    from netreport.render._config import load_book_config
+
+    logger.info("load and check the data")
+    case = load_case(project_dir / "data")
+    if on_case is not None:
+        on_case(case)
+    provenance = collect_provenance(project_dir, case.data, options["version"])
+    previous = _load_state(project_dir) or {}
+    old_outputs = previous.get("outputs", {}) if previous.get(
+        "output_dir") == str(output_dir) else {}  # fmt: skip
+    code = code_fingerprint()
+    cache = ChapterCache(project_dir, code, force=force)
+
+    def before_swap(site: Path) -> None:
+        check_site(site, case)
+        _keep_unchanged(site, output_dir, old_outputs)
+
+    result = render_project(
+        project_dir,
+        output_dir=output_dir,
+        stamp=provenance.stamp(),
+        check=before_swap,
+        provenance=provenance.meta(),
+        files={"provenance.json": provenance.to_json()},
+        executor=cache,
+    )
+    config = load_book_config(project_dir)
+    outputs = _site_digests(output_dir)
+    figures = [v for r in cache.records.values() for v in r["values"]]
+    figures += published_values(case)
+    lines = _report(cache, outputs, old_outputs, result, output_dir)
+    _save_state(project_dir, output_dir, options, code, cache, config, case,
+                outputs, provenance, figures)  # fmt: skip
+    return BuildOutcome(lines, False, result, case, figures)
+
+
+def published_values(case: Any) -> list[dict[str, str]]:
+    """The audit of ``published.yml``: what the data gives for each figure."""
+    return [
+        {
+            "id": f"published.yml: {row.figure.id}",
+            "chapter": "published.yml",
+            "where": f"{row.figure.id} ({row.figure.where}), printed "
+            f"{row.figure.printed}",
+            "value": str(row.shown),
+        }
+        for row in case.audit.rows
+    ]
+
+
+def _site_digests(output_dir: Path) -> dict[str, str | None]:
+    """Digest of each file the build wrote (not kept folders like versions/)."""
+    from netreport.render._staging import CARRIED_OVER
+
+    digests = {}
+    for path in sorted(output_dir.rglob("*")):
+        relative = path.relative_to(output_dir)
+        if path.is_file() and relative.parts[0] not in CARRIED_OVER:
+            digests[relative.as_posix()] = file_digest(path)
+    return digests
+
+
+def _keep_unchanged(
+    site: Path, output_dir: Path, old: Mapping[str, str | None]
+) -> None:
+    """Put back the old file (same inode, same mtime) where the bytes are equal."""
+    for name, digest in old.items():
+        staged, current = site / name, output_dir / name
+        if digest is None or not staged.is_file() or file_digest(staged) != digest:
+            continue
+        if file_digest(current) != digest:
+            continue
+        linked = staged.with_name(f".{staged.name}.kept")
+        with contextlib.suppress(OSError):
+            os.link(current, linked)
+            os.replace(linked, staged)
+
+
+def _report(
+    cache: ChapterCache,
+    outputs: Mapping[str, str | None],
+    old: Mapping[str, str | None],
+    result: Any,
+    output_dir: Path,
+) -> list[str]:
+    lines = []
+    for run in cache.runs:
+        page = Path(run.display).with_suffix(".html").as_posix()
+        if run.ran:
+            lines.append(f"{run.display}: ran again, {run.reason}")
+        else:
+            how = "page unchanged" if outputs.get(page) == old.get(page) else (
+                "page rewritten (new colophon)")  # fmt: skip
+            lines.append(f"{run.display}: {run.reason}; {how}")
+    ran = [r.display for r in cache.runs if r.ran]
+    pdf = result.pdf.relative_to(output_dir).as_posix()
+    if outputs.get(pdf) == old.get(pdf):
+        lines.append(f"{pdf}: rebuilt, same bytes as before")
+    elif ran:
+        lines.append(f"{pdf}: rebuilt, {_because(ran)}")
+    else:
+        lines.append(f"{pdf}: rebuilt, its colophon changed (version, commit or time)")
+    same = outputs.get("provenance.json") == old.get("provenance.json")
+    lines.append("provenance.json: " + ("unchanged" if same else "written"))
+    return lines
+
+
+def _save_state(
+    project_dir: Path,
+    output_dir: Path,
+    options: Mapping[str, Any],
+    code: str,
+    cache: ChapterCache,
+    config: Any,
+    case: Any,
+    outputs: Mapping[str, str | None],
+    provenance: Any,
+    figures: list[dict[str, str]],
+) -> None:
+    inputs: set[Path] = {project_dir / "_quarto.yml"}
+    inputs |= {project_dir / run.display for run in cache.runs}
+    inputs |= {project_dir / p for r in cache.records.values() for p in r["reads"]}
+    inputs |= set(config.bibliography) | ({config.csl} if config.csl else set())
+    data = project_dir / "data"
+    inputs |= {p for p in data.iterdir() if p.is_file()} if data.is_dir() else set()
+    inputs.add(project_dir / "netreport.yml")
+    state = {
+        "state": _STATE_VERSION,
+        "output_dir": str(output_dir),
+        "options": dict(options),
+        "inputs": _digests(inputs, project_dir),
+        "listing": _listing(project_dir),
+        "code": code,
+        "git": [provenance.commit, provenance.dirty],
+        "outputs": dict(outputs),
+        "built": provenance.stamp()["Built"],
+        "chapters": [
+            {"display": r.display, "ran": r.ran, "reason": r.reason} for r in cache.runs
+        ],
+        "figures": figures,
+    }
+    _write_json(_state_path(project_dir), state)
