@@ -1,0 +1,167 @@
+"""Rebuilds: only what a change touches runs again; a bad change keeps the site."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from rebuild_projects import make_project, move_one_mention, site_bytes
+
+from netreport.errors import InputError
+from netreport.rebuild import build, record_read, recording_reads
+from netreport.render import CellError
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "runs.log"
+    monkeypatch.setenv("NR_TEST_RUNS", str(log))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    return log
+
+
+@pytest.fixture
+def project(tmp_path: Path, runs: Path) -> Path:
+    project = make_project(tmp_path / "book")
+    build(project)
+    runs.write_text("")
+    return project
+
+
+def ran(runs: Path) -> list[str]:
+    return runs.read_text().split()
+
+
+def test_record_read_reaches_every_open_recorder(tmp_path: Path) -> None:
+    with recording_reads() as outer:
+        record_read(tmp_path / "a.csv")
+        with recording_reads() as inner:
+            record_read(tmp_path / "b.csv")
+    record_read(tmp_path / "c.csv")  # no recorder open: ignored
+    assert inner == {tmp_path / "b.csv"}
+    assert outer == {tmp_path / "a.csv", tmp_path / "b.csv"}
+
+
+def test_first_build_runs_every_chapter(tmp_path: Path, runs: Path) -> None:
+    project = make_project(tmp_path / "first")
+    outcome = build(project)
+    assert ran(runs) == ["index.qmd", "chapters/inventory.qmd", "chapters/mentions.qmd"]
+    assert outcome.lines[0] == "index.qmd: ran again, no earlier results"
+
+
+def test_nothing_changed_skips_the_build_and_keeps_every_file(
+    project: Path, runs: Path
+) -> None:
+    site = project / "_site"
+    before = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+    started = time.perf_counter()
+    outcome = build(project)
+    elapsed = time.perf_counter() - started
+
+    assert outcome.skipped
+    assert ran(runs) == []
+    assert elapsed < 0.5
+    assert (
+        "chapters/mentions.qmd: skipped, unchanged since the build of"
+        in (outcome.lines[2])
+    )
+    assert any(line.startswith("rebuild-report.pdf: skipped") for line in outcome.lines)
+    assert before == {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+
+
+def test_one_data_file_reruns_only_the_chapters_that_read_it(
+    project: Path, runs: Path
+) -> None:
+    move_one_mention(project)
+    outcome = build(project)
+
+    assert ran(runs) == ["chapters/mentions.qmd"]
+    assert outcome.lines[:3] == [
+        "index.qmd: unchanged since last build, reused; page rewritten (new colophon)",
+        "chapters/inventory.qmd: unchanged since last build, reused; page rewritten "
+        "(new colophon)",
+        "chapters/mentions.qmd: ran again, data/mentions.csv changed",
+    ]
+    assert outcome.lines[3] == (
+        "rebuild-report.pdf: rebuilt, chapters/mentions.qmd changed"
+    )
+    assert "with school teams" in (project / "_site/chapters/mentions.html").read_text()
+
+
+def test_artifacts_change_leaves_the_mentions_chapter_alone(
+    project: Path, runs: Path
+) -> None:
+    artifacts = project / "data" / "artifacts.csv"
+    artifacts.write_text(artifacts.read_text().replace("\n", "\r\n"))
+    build(project)
+    assert ran(runs) == ["chapters/inventory.qmd"]
+
+
+def test_editing_a_chapter_reruns_that_chapter_only(project: Path, runs: Path) -> None:
+    chapter = project / "index.qmd"
+    chapter.write_text(chapter.read_text() + "\nOne more sentence.\n")
+    outcome = build(project)
+    assert ran(runs) == ["index.qmd"]
+    assert outcome.lines[0] == "index.qmd: ran again, its source changed"
+    assert "One more sentence." in (project / "_site/index.html").read_text()
+
+
+def test_an_unchanged_page_keeps_its_file(project: Path, runs: Path) -> None:
+    # The stamp does not change (fixed time, same data), so neither do pages
+    # other than the edited chapter's: their old files are kept as they were.
+    site = project / "_site"
+    inode = (site / "chapters/inventory.html").stat().st_ino
+    chapter = project / "index.qmd"
+    chapter.write_text(chapter.read_text() + "\nOne more sentence.\n")
+    outcome = build(project)
+    assert (site / "chapters/inventory.html").stat().st_ino == inode
+    assert outcome.lines[1] == (
+        "chapters/inventory.qmd: unchanged since last build, reused; page unchanged"
+    )
+
+
+def test_bad_data_keeps_the_last_good_site(project: Path, runs: Path) -> None:
+    site = project / "_site"
+    before = site_bytes(site)
+    mentions = project / "data" / "mentions.csv"
+    good = mentions.read_text()
+    mentions.write_text(good.replace("district_leaders", "district_leeders", 1))
+
+    with pytest.raises(InputError, match=r"mentions\.csv.*district_leeders"):
+        build(project)
+    assert site_bytes(site) == before
+    assert ran(runs) == []
+
+    mentions.write_text(good)
+    assert build(project).skipped  # the failed build recorded nothing
+
+
+def test_a_failing_chapter_keeps_the_last_good_site(project: Path, runs: Path) -> None:
+    site = project / "_site"
+    before = site_bytes(site)
+    chapter = project / "chapters" / "mentions.qmd"
+    chapter.write_text(
+        chapter.read_text() + "\n```{python}\n1 / 0\n```\n", encoding="utf-8"
+    )
+    with pytest.raises(CellError, match=r"chapters/mentions\.qmd, line \d+: "
+                       r"ZeroDivisionError"):  # fmt: skip
+        build(project)
+    assert site_bytes(site) == before
+
+
+def test_force_runs_everything(project: Path, runs: Path) -> None:
+    outcome = build(project, force=True)
+    assert not outcome.skipped
+    assert ran(runs) == ["index.qmd", "chapters/inventory.qmd", "chapters/mentions.qmd"]
+    assert outcome.lines[0] == "index.qmd: ran again, asked to rebuild everything " \
+        "(--force)"  # fmt: skip
+
+
+def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
+    os.remove(project / "_site" / "rebuild-report.pdf")
+    outcome = build(project)
+    assert not outcome.skipped
+    assert ran(runs) == []
+    assert (project / "_site" / "rebuild-report.pdf").is_file()
