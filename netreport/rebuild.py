@@ -283,24 +283,31 @@ def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
 
 
 def _table_cells(display: str, markdown: str) -> list[dict[str, str]]:
-    from netreport.render._crossref import plain_text, walk
+    from netreport.render._crossref import plain_text
     from netreport.render._pandoc import markdown_to_ast
 
     blocks = markdown_to_ast(markdown, what=display)["blocks"]
     tables: list[tuple[str, str, dict[str, Any]]] = []
 
-    def visit(node: dict[str, Any]) -> None:
-        if node["t"] == "Div" and node["c"][0][0].startswith("tbl-"):
-            label = node["c"][0][0]
-            caption = [b for b in node["c"][1] if b["t"] in ("Para", "Plain")]
+    def visit(value: Any) -> None:
+        """Top-down, so a table float is seen before the table inside it."""
+        if isinstance(value, list):
+            for item in value:
+                visit(item)
+            return
+        if not isinstance(value, dict):
+            return
+        if value.get("t") == "Div" and value["c"][0][0].startswith("tbl-"):
+            label, content = value["c"][0][0], value["c"][1]
+            caption = [b for b in content if b["t"] in ("Para", "Plain")]
             text = plain_text(caption[-1]["c"]) if caption else ""
-            inner = [b for b in node["c"][1] if b["t"] == "Table"]
-            tables.extend((label, text, t) for t in inner)
-            node["c"][1] = [b for b in node["c"][1] if b["t"] != "Table"]
-        elif node["t"] == "Table":
-            tables.append((f"table {len(tables) + 1}", "", node))
+            tables.extend((label, text, b) for b in content if b["t"] == "Table")
+        elif value.get("t") == "Table":
+            tables.append((f"table {len(tables) + 1}", "", value))
+        else:
+            visit(value.get("c"))
 
-    walk(blocks, visit)
+    visit(blocks)
     cells = []
     for label, caption, table in tables:
         header, rows = _table_rows(table, plain_text)

@@ -1,0 +1,149 @@
+"""Releases: archived whole, listed, compared figure by figure, never overwritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import json
+import posixpath
+from pathlib import Path
+
+import pypdf
+import pytest
+from rebuild_projects import MOVED_BY_ONE_MENTION, make_project, move_one_mention
+
+from netreport.errors import NetreportError
+from netreport.release import compare_figures, release
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def broken_links(page: Path) -> list[str]:
+    """Relative links of `page` that point to no file."""
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    broken = []
+    for link in parser.links:
+        target = link.split("#", 1)[0]
+        if not target or "//" in target or target.startswith(("mailto:", "data:")):
+            continue
+        path = Path(posixpath.normpath(page.parent / target))
+        if not path.is_file():
+            broken.append(link)
+    return broken
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory):
+    """Release 1.0.0, recode one mention, release 1.1.0."""
+    project = make_project(tmp_path_factory.mktemp("release") / "book")
+    first = release(project, "1.0.0", date=dt.date(2026, 1, 15))
+    move_one_mention(project)
+    second = release(project, "1.1.0", date=dt.date(2026, 3, 2))
+    return project, first, second
+
+
+def test_both_releases_are_archived_whole(released) -> None:
+    project, first, second = released
+    versions = project / "_site" / "versions"
+    for version, built in (("1.0.0", "2026-01-15"), ("1.1.0", "2026-03-02")):
+        folder = versions / version
+        provenance = json.loads((folder / "provenance.json").read_text())
+        assert provenance["version"] == version
+        assert provenance["built"] == f"{built}T00:00:00Z"
+        pdf = pypdf.PdfReader(folder / f"rebuild-report-{version}.pdf")
+        assert f"version: {version}" in pdf.metadata["/Subject"]
+        assert not (folder / "rebuild-report.pdf").exists()
+        assert (folder / "figures.json").is_file()
+        assert not (folder / "versions").exists()
+
+
+def test_every_page_of_both_releases_opens_with_working_links(released) -> None:
+    project, _, _ = released
+    versions = project / "_site" / "versions"
+    pages = sorted(versions.rglob("*.html"))
+    assert len(pages) == 1 + 2 * 4  # versions page; 3 chapters + changes each
+    assert {p: broken_links(p) for p in pages} == {p: [] for p in pages}
+
+
+def test_archived_pages_link_to_their_own_pdf(released) -> None:
+    project, _, _ = released
+    page = project / "_site/versions/1.0.0/chapters/mentions.html"
+    assert 'href="../rebuild-report-1.0.0.pdf"' in page.read_text()
+
+
+def test_versions_page_lists_both_newest_first(released) -> None:
+    project, _, second = released
+    text = (project / "_site/versions/index.html").read_text()
+    assert text.index(">1.1.0<") < text.index(">1.0.0<")
+    assert "4 figures moved since 1.0.0" in text
+    assert "first release" in text
+    assert second.lines[-1] == "versions/index.html: lists 2 versions"
+
+
+def test_release_notes_name_exactly_the_figures_that_moved(released) -> None:
+    project, first, second = released
+    assert first.previous is None
+    assert second.previous == "1.0.0"
+    assert {new["id"] for _, new in second.changes.moved} == MOVED_BY_ONE_MENTION
+    assert second.changes.added == second.changes.removed == []
+    assert second.data_changed == ["mentions.csv"]
+
+
+def test_release_notes_show_old_and_new_values(released) -> None:
+    project, _, second = released
+    page = (project / "_site/versions/1.1.0/changes.html").read_text()
+    for old, new in second.changes.moved:
+        assert f"<td>{old['value']}</td><td>{new['value']}</td>" in page
+    school = next(
+        (o, n) for o, n in second.changes.moved if n["id"].endswith("`n_school` #1")
+    )
+    assert int(school[1]["value"]) == int(school[0]["value"]) + 1
+    assert "with school teams" in school[1]["where"]
+    assert '<th scope="row">mentions.csv</th>' in page
+    assert second.lines[-2] == (
+        "versions/1.1.0/changes.html: 4 figures moved since 1.0.0; data files "
+        "changed: mentions.csv"
+    )
+
+
+def test_a_release_is_never_overwritten(released) -> None:
+    project, _, _ = released
+    with pytest.raises(NetreportError, match=r"version 1\.1\.0: already released"):
+        release(project, "1.1.0")
+
+
+@pytest.mark.parametrize("version", ["1.1", "v1.2.0", "1.02.0", "1.2.0-rc1"])
+def test_a_malformed_version_is_refused(tmp_path: Path, version: str) -> None:
+    with pytest.raises(
+        NetreportError,
+        match=rf"version: expected MAJOR\.MINOR\.PATCH such as 1\.1\.0, found "
+        rf"'{version}'",
+    ):
+        release(tmp_path, version)
+
+
+def test_compare_figures_sorts_moved_added_and_removed() -> None:
+    old = [
+        {"id": "a", "value": "1"},
+        {"id": "b", "value": "2"},
+        {"id": "gone", "value": "3"},
+    ]
+    new = [
+        {"id": "a", "value": "1"},
+        {"id": "b", "value": "5"},
+        {"id": "new", "value": "4"},
+    ]
+    changes = compare_figures(old, new)
+    assert changes.moved == [({"id": "b", "value": "2"}, {"id": "b", "value": "5"})]
+    assert changes.added == [{"id": "new", "value": "4"}]
+    assert changes.removed == [{"id": "gone", "value": "3"}]
