@@ -1,0 +1,44 @@
+"""Sites built once per test session, for the browser and accessibility tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from site_projects import CASE_BOOK, copy_project, copy_repo_project
+
+#: A code label holding markup; every output must show it as text.
+INJECTED_LABEL = (
+    "Technical <script>window.nrInjected = 1</script>"
+    '<img src="x" onerror="window.nrInjected = 2"> & rational'
+)
+
+
+def _build(project: Path) -> Path:
+    from netreport.case import load_case
+    from netreport.publish_check import check_site
+    from netreport.render import render_project
+
+    case = load_case(project / "data")
+    result = render_project(project, check=lambda site: check_site(site, case))
+    return result.output_dir
+
+
+@pytest.fixture(scope="session")
+def report_site(tmp_path_factory) -> Path:
+    """The case report itself, as `netreport build` makes it."""
+    return _build(copy_repo_project(tmp_path_factory.mktemp("report") / "report"))
+
+
+@pytest.fixture(scope="session")
+def case_book_site(tmp_path_factory) -> Path:
+    """The case book fixture, with a code label that holds HTML and script."""
+    project = copy_project(CASE_BOOK, tmp_path_factory.mktemp("case") / "book")
+    codebook = project / "data" / "codebook.yml"
+    text = codebook.read_text(encoding="utf-8")
+    quoted = INJECTED_LABEL.replace("'", "''")
+    codebook.write_text(
+        text.replace("label: Technical-rational", f"label: '{quoted}'", 1),
+        encoding="utf-8",
+    )
+    return _build(project)
