@@ -1,0 +1,103 @@
+"""``netreport preview``: a real server on 127.0.0.1 and real file changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rebuild_projects import make_project
+
+from netreport.preview import BUILD_ENDPOINT
+
+WAIT = 90  # seconds a rebuild may take on a loaded machine
+
+
+class Preview:
+    """A ``netreport preview`` process and the lines it printed."""
+
+    def __init__(self, project: Path) -> None:
+        env = {**os.environ, "COLUMNS": "1000", "SOURCE_DATE_EPOCH": "1767225600"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "netreport.cli", "preview", "--project",
+             str(project), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )  # fmt: skip
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_for(r"at (http://127\.0\.0\.1:\d+/)").group(1)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match := re.search(pattern, line):
+                    return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"no line matched {pattern!r}:\n" + "\n".join(self.lines))
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as r:
+            return r.read().decode("utf-8")
+
+    def state(self) -> dict:
+        return json.loads(self.get(BUILD_ENDPOINT))
+
+    def wait_for_state(self, check) -> dict:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            state = self.state()
+            if check(state):
+                return state
+            time.sleep(0.2)
+        raise AssertionError(f"last state {state}:\n" + "\n".join(self.lines))
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    running = Preview(make_project(tmp_path / "book"))
+    yield running
+    running.process.terminate()
+    running.process.wait(timeout=20)
+
+
+def test_pages_are_served_with_the_reload_script_only_in_preview(
+    preview: Preview,
+) -> None:
+    page = preview.get("chapters/mentions.html")
+    assert BUILD_ENDPOINT in page and "location.reload()" in page
+    on_disk = Path(preview.wait_for(r"serving (\S+) at").group(1))
+    assert BUILD_ENDPOINT not in (on_disk / "chapters/mentions.html").read_text()
+    assert preview.state() == {"build": 1, "error": None}
+
+
+def test_a_chapter_edit_rebuilds_and_a_bad_one_keeps_the_last_good_site(
+    preview: Preview,
+) -> None:
+    project = Path(preview.wait_for(r"serving (\S+)/_site at").group(1))
+    chapter = project / "chapters" / "mentions.qmd"
+    chapter.write_text(chapter.read_text() + "\nA sentence added in preview.\n")
+    preview.wait_for_state(lambda s: s["build"] == 2)
+    assert "A sentence added in preview." in preview.get("chapters/mentions.html")
+    preview.wait_for(r"chapters/mentions\.qmd: ran again, its source changed")
+
+    chapter.write_text(chapter.read_text() + "\n```{python}\n1 / 0\n```\n")
+    state = preview.wait_for_state(lambda s: s["error"] is not None)
+    assert state["build"] == 2
+    assert "ZeroDivisionError" in state["error"]
+    assert "A sentence added in preview." in preview.get("chapters/mentions.html")
+    preview.wait_for(r"build failed, still serving the last good site")
