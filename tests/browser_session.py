@@ -15,8 +15,11 @@ import http.server
 import os
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urldefrag
 
 import pytest
 
@@ -83,10 +86,79 @@ def run_axe(page) -> list[dict]:
     """axe-core's violations on the open page."""
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+        "resultTypes: ['violations']})",
+        AXE_TAGS,
     )
     return result["violations"]
 
 
 def pages_of(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+@dataclass
+class PageSurvey:
+    """What one visit of a page found."""
+
+    problems: list[str] = field(default_factory=list)  # console, failed loads
+    broken: list[str] = field(default_factory=list)  # links and images
+    violations: list[str] = field(default_factory=list)  # axe-core
+
+
+def survey_site(browser, site: Path) -> dict[str, PageSurvey]:
+    """Visit every page of `site` once: console, links, images and axe."""
+    surveys, fetched = {}, {}
+    with served(site) as base:
+        for name in pages_of(site):
+            page, survey = open_page(browser, base + name)
+            survey.broken = _broken_links(page, base, fetched)
+            survey.violations = [
+                f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. "
+                f"{v['nodes'][0]['target']})"
+                for v in run_axe(page)
+            ]
+            page.close()
+            surveys[name] = survey
+    return surveys
+
+
+def open_page(browser, url: str):
+    """Open `url` in a new page, recording console errors and failed loads."""
+    page = browser.new_page()
+    survey = PageSurvey()
+    problems = survey.problems
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return page, survey
+
+
+def _broken_links(page, base: str, fetched: dict[str, str]) -> list[str]:
+    """Links and images of the page that lead nowhere on the site."""
+    broken = []
+    hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+    for href in sorted(set(hrefs)):
+        if not href.startswith(base):
+            continue
+        target, fragment = urldefrag(href)
+        if target not in fetched:
+            try:
+                with urllib.request.urlopen(target) as response:
+                    fetched[target] = response.read().decode("utf-8", "replace")
+            except OSError as error:
+                broken.append(f"{href}: {error}")
+                continue
+        if fragment and f'id="{fragment}"' not in fetched[target]:
+            broken.append(f"{href}: no element with id {fragment}")
+    images = page.eval_on_selector_all(
+        "img",
+        "is => is.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)",
+    )
+    return broken + [f"{src}: image does not load" for src in images]

@@ -42,3 +42,31 @@ def case_book_site(tmp_path_factory) -> Path:
         encoding="utf-8",
     )
     return _build(project)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by playwright."""
+    from browser_session import launch, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def report_survey(browser, report_site):
+    from browser_session import survey_site
+
+    return survey_site(browser, report_site)
+
+
+@pytest.fixture(scope="session")
+def case_book_survey(browser, case_book_site):
+    from browser_session import survey_site
+
+    return survey_site(browser, case_book_site)

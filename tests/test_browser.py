@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin
 
 import pytest
-from browser_session import launch, pages_of, require_browser, served
+from browser_session import open_page, pages_of, served
 from conftest import INJECTED_LABEL
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -34,56 +21,17 @@ def case_book(case_book_site):
         yield case_book_site, base
 
 
-def _visit(browser, url: str) -> tuple[object, list[str]]:
-    page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None,
-    )
-    page.goto(url)
-    page.wait_for_load_state("load")
-    return page, problems
+def _visit(browser, url: str):
+    page, survey = open_page(browser, url)
+    return page, survey.problems
 
 
-def _broken_links(page, base: str, fetched: dict[str, str]) -> list[str]:
-    """Links and images of the page that lead nowhere on the site."""
-    broken = []
-    for href in set(page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")):
-        if not href.startswith(base):
-            continue
-        target, fragment = urldefrag(href)
-        if target not in fetched:
-            try:
-                with urllib.request.urlopen(target) as response:
-                    fetched[target] = response.read().decode("utf-8", "replace")
-            except OSError as error:
-                broken.append(f"{href}: {error}")
-                continue
-        body = fetched[target]
-        if fragment and f'id="{fragment}"' not in body:
-            broken.append(f"{href}: no element with id {fragment}")
-    images = page.eval_on_selector_all(
-        "img",
-        "is => is.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)",
-    )
-    return broken + [f"{src}: image does not load" for src in images]
-
-
-@pytest.mark.parametrize("site", ["report", "case_book"])
-def test_every_page_loads_cleanly_with_working_links(browser, site, request):
-    root, base = request.getfixturevalue(site)
-    failures, fetched = {}, {}
-    for name in pages_of(root):
-        page, problems = _visit(browser, urljoin(base, name))
-        problems += _broken_links(page, base, fetched)
-        page.close()
-        if problems:
-            failures[name] = problems
-    assert failures == {}
+@pytest.mark.parametrize("survey", ["report_survey", "case_book_survey"])
+def test_every_page_loads_cleanly_with_working_links(survey, request):
+    surveys = request.getfixturevalue(survey)
+    assert surveys
+    failures = {n: s.problems + s.broken for n, s in surveys.items()}
+    assert {n: f for n, f in failures.items() if f} == {}
 
 
 def test_chapters_link_to_each_other(browser, report):
