@@ -405,19 +405,17 @@ def _git_state(project_dir: Path) -> list[Any]:
     return [commit, bool(dirty)]  # fmt: skip
 
 
-def check_up_to_date(
-    project_dir: Path, output_dir: Path, options: Mapping[str, Any]
-) -> list[str] | None:
+def check_up_to_date(project_dir: Path, options: Mapping[str, Any]) -> list[str] | None:
     """Lines saying each output is unchanged, or None when a build is needed.
 
-    Reads only file hashes and the git state: no pandas, pandoc or Typst, so
-    a build with nothing to do takes a fraction of a second.
+    Reads only file hashes and the git state: no pandas, pandoc or Typst,
+    not even ``_quarto.yml`` (its hash is enough), so a build with nothing
+    to do takes a fraction of a second.
     """
     state = _load_state(project_dir)
-    if state is None:
+    if state is None or state["options"] != dict(options):
         return None
-    if state["output_dir"] != str(output_dir) or state["options"] != dict(options):
-        return None
+    output_dir = Path(state["output_dir"])
     if (
         _changed(state["inputs"], project_dir)
         or _listing(project_dir) != state["listing"]
@@ -476,13 +474,17 @@ def build(
         One line per output saying what was rebuilt or skipped, and why.
     """
     project_dir = project_dir.resolve()
-    output_dir = (output_dir or _output_dir(project_dir)).resolve()
-    options = {"version": version, "strict": strict}
+    options = {
+        "output_dir": str(output_dir.resolve()) if output_dir else None,
+        "version": version,
+        "strict": strict,
+    }
     if not force:
-        lines = check_up_to_date(project_dir, output_dir, options)
+        lines = check_up_to_date(project_dir, options)
         if lines is not None:
             logger.info("nothing changed since the last build; outputs kept")
             return BuildOutcome(lines, skipped=True)
+    output_dir = (output_dir or _output_dir(project_dir)).resolve()
     return _render(project_dir, output_dir, options, force, on_case)
 
 
