@@ -145,5 +145,6 @@ def format_chisquare(
         p_text = format_p(result.p, label=result.p_label)
     else:
         p_text = format_p(adjusted_p, label=result.p_label)
-        p_text += f" (Holm-adjusted, {family_size} tests)"
+        tests = "test" if family_size == 1 else "tests"
+        p_text += f" (Holm-adjusted, {family_size} {tests})"
     return f"{head}, {p_text}, V = {format_effect(result.cramers_v)}"

@@ -138,3 +138,11 @@ def test_format_chisquare_with_a_holm_adjusted_p():
     text = apa.format_chisquare(result, adjusted_p=0.0312, family_size=6)
 
     assert text.endswith(", p = .031 (Holm-adjusted, 6 tests), V = .30")
+
+
+def test_a_family_of_one_test_is_named_in_the_singular():
+    result = _result([[30, 20], [15, 35]])
+
+    text = apa.format_chisquare(result, adjusted_p=0.0312, family_size=1)
+
+    assert "(Holm-adjusted, 1 test)" in text
