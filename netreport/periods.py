@@ -1,0 +1,93 @@
+"""Reporting periods: school years, July to June, written ``2020-21``.
+
+Artifacts carry the date they were made, so each belongs to the school year
+of that date. Mentions come from interviews that look back over a year and
+carry no date; they belong to the school year in their optional
+``school_year`` column, or, when the column is absent, to the one school
+year the artifacts cover. Data whose artifacts span several years needs the
+column: guessing which year an interview spoke of would put mentions in the
+wrong report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from netreport.coded_data import CodedData, is_school_year
+from netreport.errors import NetreportError, shorten
+
+__all__ = ["check_period", "school_year_of", "school_years", "select_period"]
+
+_FIRST_MONTH = 7  # school years start in July
+
+
+def school_year_of(date: pd.Timestamp) -> str:
+    """The school year a date falls in.
+
+    >>> school_year_of(pd.Timestamp("2021-06-30")), school_year_of(pd.Timestamp("2021-07-01"))
+    ('2020-21', '2021-22')
+    """  # noqa: E501
+    start = date.year if date.month >= _FIRST_MONTH else date.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _artifact_years(data: CodedData) -> pd.Series:
+    return data.artifacts["created"].map(school_year_of)
+
+
+def school_years(data: CodedData) -> list[str]:
+    """Every school year the artifacts or the mentions cover, oldest first."""
+    years = set(_artifact_years(data))
+    if "school_year" in data.mentions.columns:
+        years |= set(data.mentions["school_year"])
+    return sorted(years)
+
+
+def check_period(data: CodedData, period: str) -> None:
+    """Raise `NetreportError` unless `period` is a school year the data covers."""
+    covered = school_years(data)
+    if not is_school_year(period):
+        raise NetreportError(
+            f"period {period!r}: not a school year (allowed: YYYY-YY, e.g. "
+            f"{covered[-1] if covered else '2020-21'})"
+        )
+    if period not in covered:
+        raise NetreportError(
+            f"period {period}: the data has no artifacts or mentions in it "
+            f"(allowed: {shorten(covered) or 'none, the data is empty'})"
+        )
+
+
+def select_period(data: CodedData, period: str) -> CodedData:
+    """The artifacts and mentions of one school year, as a `CodedData`.
+
+    Raises
+    ------
+    NetreportError
+        If `period` is not covered, or if the artifacts span several school
+        years while the mentions have no ``school_year`` column.
+    """
+    check_period(data, period)
+    artifacts = data.artifacts[_artifact_years(data) == period]
+    return dataclasses.replace(
+        data,
+        artifacts=artifacts.reset_index(drop=True),
+        mentions=_mentions_of(data, period).reset_index(drop=True),
+    )
+
+
+def _mentions_of(data: CodedData, period: str) -> pd.DataFrame:
+    mentions = data.mentions
+    if "school_year" in mentions.columns:
+        return mentions[mentions["school_year"] == period]
+    years = sorted(set(_artifact_years(data)))
+    if len(years) > 1 and len(mentions):
+        raise NetreportError(
+            f"{data.files['mentions']}: the artifacts span the school years "
+            f"{shorten(years)}, but the mentions have no school_year column, so "
+            "it is not known which year each interview spoke of. Add a "
+            "school_year column (YYYY-YY, e.g. 2020-21) to the mentions file."
+        )
+    return mentions if period in years or not years else mentions.iloc[:0]
