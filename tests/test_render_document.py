@@ -120,3 +120,12 @@ def test_book_rebuild_keeps_status_and_versions(tmp_path: Path) -> None:
     assert (book / "_site" / "versions" / "0.1").is_dir()
     assert not (book / "_site" / "stale.html").exists()
     assert (book / "_site" / "index.html").is_file()
+
+
+def test_without_execution_code_is_refused_by_line(tmp_path: Path) -> None:
+    source = write(tmp_path / "src")
+    with pytest.raises(NetreportError, match=r"report\.qmd, line 8: code, in a"):
+        render_document(source, tmp_path / "r.html", execute=False)
+    plain = write(tmp_path / "plain", "# Plain\n\nNo code here.\n")
+    result = render_document(plain, tmp_path / "p.html", execute=False, pdf=False)
+    assert "No code here." in result.pages[0].read_text()

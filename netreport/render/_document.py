@@ -43,9 +43,9 @@ from netreport.render._crossref import (
     resolve_crossrefs,
     walk,
 )
-from netreport.render._execute import execute_chapter
+from netreport.render._execute import _INLINE, execute_chapter
 from netreport.render._pandoc import markdown_to_ast, run_pandoc
-from netreport.render._qmd import parse_qmd
+from netreport.render._qmd import MarkdownText, QmdChapter, parse_qmd
 from netreport.render._result import RenderResult
 
 __all__ = ["render_document"]
@@ -62,6 +62,7 @@ def render_document(
     pdf: bool = True,
     site_root: Path | None = None,
     stamp: Mapping[str, str] | None = None,
+    execute: bool = True,
     cell_timeout: float = 300,
 ) -> RenderResult:
     """Render the single ``.qmd`` file `source` to `html` and a PDF beside it.
@@ -83,6 +84,10 @@ def render_document(
         when missing or different); defaults to the page's own folder.
     stamp
         ``key: value`` pairs shown as a colophon at the foot of both formats.
+    execute
+        False for a document that must not run code (one filled from a
+        user's template): a ``{python}`` cell is then an error. Such a
+        render changes no process-wide state and is safe in threads.
     cell_timeout
         Seconds one code cell may run.
 
@@ -104,7 +109,8 @@ def render_document(
     html.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{html.stem}.render-", dir=html.parent))
     try:
-        doc, front, figures, labels = _build(source, html, staging, cell_timeout)
+        built = _build(source, html, staging, execute, cell_timeout)
+        doc, front, figures, labels = built
         meta = _document_meta(front, stamp)
         _write_html(doc, meta, staging / html.name, _link_root(html, root))
         if pdf:
@@ -129,21 +135,24 @@ def render_document(
 # -- the document --------------------------------------------------------------
 
 
-def _build(source: Path, html: Path, staging: Path, timeout: float):
+def _build(source: Path, html: Path, staging: Path, execute: bool, timeout: float):
     """Run the code, parse, number and resolve; return the AST and friends."""
     display = source.name
     qmd = parse_qmd(source, display)
-    # Figures are named after the page, so two documents in one folder keep
-    # theirs apart.
-    executed = execute_chapter(
-        qmd,
-        display=f"{html.stem}.qmd",
-        project_dir=source.parent,
-        site_dir=staging,
-        defaults={},
-        timeout=timeout,
-    )
-    markdown = executed.markdown
+    if execute:
+        # Figures are named after the page, so two documents in one folder
+        # keep theirs apart.
+        executed = execute_chapter(
+            qmd,
+            display=f"{html.stem}.qmd",
+            project_dir=source.parent,
+            site_dir=staging,
+            defaults={},
+            timeout=timeout,
+        )
+        markdown, figures = executed.markdown, executed.figures
+    else:
+        markdown, figures = _without_code(qmd, display), []
     title = qmd.front_matter.get("title")
     if title is not None:
         markdown = f"# {title} {{.unnumbered}}\n\n{markdown}"
@@ -155,8 +164,21 @@ def _build(source: Path, html: Path, staging: Path, timeout: float):
     _refuse_citations(blocks, display)
     _copy_images(blocks, source.parent, staging, display, html.stem)
     doc["blocks"] = blocks
-    figures = [f.path.as_posix() for f in executed.figures]
-    return doc, qmd.front_matter, figures, labels
+    return doc, qmd.front_matter, [f.path.as_posix() for f in figures], labels
+
+
+def _without_code(qmd: QmdChapter, display: str) -> str:
+    for part in qmd.parts:
+        line = part.line
+        if isinstance(part, MarkdownText):
+            match = _INLINE.search(part.text)
+            if match is None:
+                continue
+            line += part.text.count("\n", 0, match.start())
+        raise NetreportError(
+            f"{display}, line {line}: code, in a document rendered without running code"
+        )
+    return "\n\n".join(part.text for part in qmd.parts) + "\n"
 
 
 def _refuse_citations(blocks: list[Any], display: str) -> None:
