@@ -1,0 +1,427 @@
+"""What a status template may print: every number, computed and made safe.
+
+Templates never count anything. This module computes, for one audience and
+one school year, the tables, figures and facts the audience's sections
+need. For an external audience every count goes through `suppress` first,
+so a template cannot print a small count even by mistake, and a percentage
+is only there when both its count and its total are shown. No value here
+comes from excerpt text or interviewee identifiers, and nothing is counted
+per person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from netreport.coded_data import CodedData
+from netreport.periods import school_years, select_period
+from netreport.status._charts import bar_chart_svg
+from netreport.status._config import Audience, StatusConfig
+from netreport.suppression import TOTAL, Suppression, percentages, suppress
+
+__all__ = [
+    "ReportFigure",
+    "ReportTable",
+    "StatusContext",
+    "build_context",
+    "data_version",
+]
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A numbered table: Markdown with its caption and ``tbl-`` label."""
+
+    label: str
+    caption: str
+    markdown: str
+
+    def __str__(self) -> str:
+        return f"{self.markdown}\n\n: {self.caption} {{#{self.label}}}\n"
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A numbered figure: an SVG file beside the page, with its alt text."""
+
+    label: str
+    caption: str
+    alt: str
+    path: str
+    svg: str
+
+    def __str__(self) -> str:
+        alt = self.alt.replace("\\", "\\\\").replace('"', '\\"')
+        return f'![{self.caption}]({self.path}){{#{self.label} fig-alt="{alt}"}}\n'
+
+
+@dataclass
+class StatusContext:
+    """Everything one report's template sees."""
+
+    report: dict[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, ReportTable] = field(default_factory=dict)
+    figures: dict[str, ReportFigure] = field(default_factory=dict)
+
+    def as_template_vars(self) -> dict[str, Any]:
+        return {
+            "report": self.report,
+            "sections": list(self.report["sections"]),
+            "facts": self.facts,
+            "tables": self.tables,
+            "figures": self.figures,
+        }
+
+
+def data_version(data: CodedData) -> str:
+    """A short SHA-256 of the codebook and the data files, as one version."""
+    digest = hashlib.sha256()
+    for role, value in sorted(data.fingerprint().items()):
+        digest.update(f"{role}:{value}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def build_context(
+    data: CodedData,
+    period: str,
+    audience: Audience,
+    config: StatusConfig,
+    *,
+    version: str | None = None,
+) -> StatusContext:
+    """Compute the context of `audience`'s report for the school year `period`."""
+    chosen = select_period(data, period)
+    context = StatusContext(
+        report={
+            "title": audience.title,
+            "audience": audience.name,
+            "period": period,
+            "network": config.network,
+            "data_version": version or data_version(data),
+            "reconstruction": data.reconstruction,
+            "external": audience.external,
+            "threshold": audience.threshold if audience.external else None,
+            "sections": audience.sections,
+            "stem": period,
+        }
+    )
+    view = _View(audience, period)
+    # In SECTIONS order, whatever the config's order: next steps build on
+    # the facts of the sections before them.
+    for section, compute in _SECTIONS.items():
+        if section in audience.sections:
+            compute(context, view, chosen, data)
+    return context
+
+
+# -- counting and showing ------------------------------------------------------
+
+
+class _View:
+    """Suppresses and formats counts as the audience may see them."""
+
+    def __init__(self, audience: Audience, period: str) -> None:
+        self.threshold = audience.threshold if audience.external else 1
+        self.stem = period
+
+    def shown(self, counts: pd.Series | pd.DataFrame) -> Suppression:
+        return suppress(counts, self.threshold)
+
+    def frequency_table(
+        self, counts: pd.Series, heading: str, label: str, caption: str
+    ) -> tuple[ReportTable, Suppression]:
+        result = self.shown(counts)
+        shares = percentages(result, base="column")["count"]
+        rows = [
+            [str(code), _text(result.value(code, "count")), _percent(shares[code])]
+            for code in result.counts.index
+        ]
+        markdown = _pipe([heading, "Count", "Share"], rows, right=(1, 2))
+        return ReportTable(label, caption, markdown), result
+
+    def crosstab_table(
+        self, counts: pd.DataFrame, corner: str, label: str, caption: str
+    ) -> ReportTable:
+        result = self.shown(counts)
+        shares = percentages(result, base="column")
+        header = [corner, *map(str, result.counts.columns)]
+        rows = []
+        for row in result.counts.index:
+            cells = [str(row)]
+            for column in result.counts.columns:
+                text = _text(result.value(row, column))
+                share = _percent(shares.at[row, column])
+                cells.append(f"{text} ({share})" if share != "–" else text)
+            rows.append(cells)
+        markdown = _pipe(header, rows, right=range(1, len(header)))
+        return ReportTable(label, caption + " Shares are of each column.", markdown)
+
+    def figure(
+        self,
+        result: Suppression,
+        name: str,
+        caption: str,
+        what: str,
+        *,
+        shares: bool = True,
+    ) -> ReportFigure:
+        counts = result.counts.drop(index=TOTAL)["count"]
+        shares = percentages(result, base="column")["count"]
+        values, texts = [], []
+        for code in counts.index:
+            value = result.value(code, "count")
+            values.append(value if isinstance(value, int) else None)
+            share = _percent(shares[code]) if shares else "–"
+            texts.append(f"{value} ({share})" if share != "–" else str(value))
+        labels = [str(code) for code in counts.index]
+        alt = f"Bar chart of {what}: " + "; ".join(
+            f"{label} {text}" for label, text in zip(labels, texts, strict=True)
+        )
+        svg = bar_chart_svg(labels, values, texts, title=caption)
+        path = f"{self.stem}_files/fig-{name}.svg"
+        return ReportFigure(f"fig-{name}", caption, alt + ".", path, svg)
+
+
+def _text(value: int | str) -> str:
+    return f"{value:,}" if isinstance(value, int) else value
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1f}%"
+
+
+def _pipe(header: list[str], rows: list[list[str]], right) -> str:
+    right = set(right)
+    rule = ["--:" if i in right else ":--" for i in range(len(header))]
+    lines = [header, rule, *rows]
+    return "\n".join(
+        "| " + " | ".join(c.replace("|", r"\|") for c in r) + " |" for r in lines
+    )
+
+
+def _labelled(data: CodedData, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Counts of a coded column in codebook order, indexed by code label."""
+    dimension = data.codebook[column]
+    counts = frame[column].value_counts(sort=False).reindex(dimension.code_names)
+    labels = {c.name: c.label for c in dimension.codes}
+    return counts.fillna(0).astype(int).rename(index=labels)
+
+
+def _labelled_crosstab(
+    data: CodedData, frame: pd.DataFrame, rows: str, columns: str
+) -> pd.DataFrame:
+    row_dim, column_dim = data.codebook[rows], data.codebook[columns]
+    table = pd.crosstab(frame[rows], frame[columns], dropna=False)
+    table = table.reindex(index=row_dim.code_names, columns=column_dim.code_names)
+    table = table.fillna(0).astype(int)
+    table.index = [c.label for c in row_dim.codes]
+    table.columns = [c.label for c in column_dim.codes]
+    return table
+
+
+# -- sections --------------------------------------------------------------------
+
+
+def _headline(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    artifacts = pd.Series({"Artifacts made": len(data.included)})
+    mentions = pd.Series({"Mentions of use": len(data.mentions)})
+    context.facts["artifacts"] = view.shown(artifacts).value("Artifacts made", "count")
+    context.facts["mentions"] = view.shown(mentions).value("Mentions of use", "count")
+
+
+def _trend(context: StatusContext, view: _View, data: CodedData, every) -> None:
+    period = context.report["period"]
+    periods = [p for p in school_years(every) if p <= period]
+    chosen = {p: select_period(every, p) for p in periods}
+    made = view.shown(pd.Series({p: len(chosen[p].included) for p in periods}))
+    used = view.shown(pd.Series({p: len(chosen[p].mentions) for p in periods}))
+    rows = [
+        [p, _text(made.value(p, "count")), _text(used.value(p, "count"))]
+        for p in periods
+    ]
+    markdown = _pipe(["School year", "Artifacts made", "Mentions of use"], rows, (1, 2))
+    context.tables["trend"] = ReportTable(
+        "tbl-trend",
+        "Artifacts made and mentions of their use, by school year.",
+        markdown,
+    )
+    context.figures["trend"] = view.figure(
+        made,
+        "trend",
+        "Artifacts made in each school year.",
+        "artifacts made by school year",
+        shares=False,
+    )
+    context.facts["periods"] = len(periods)
+    context.facts["first_period"] = periods[0]
+    previous = made.value(periods[-2], "count") if len(periods) > 1 else None
+    current = made.value(period, "count")
+    context.facts["change"] = (
+        current - previous
+        if isinstance(current, int) and isinstance(previous, int)
+        else None
+    )
+
+
+def _intended_use(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    counts = _labelled(data, data.included, "intended_use")
+    table, result = view.frequency_table(
+        counts,
+        "Intended use",
+        "tbl-intended-use",
+        "Artifacts by the use they were made for.",
+    )
+    context.tables["intended_use"] = table
+    context.figures["intended_use"] = view.figure(
+        result,
+        "intended-use",
+        "What the artifacts were made for.",
+        "artifacts by intended use",
+    )
+    context.facts["top_intended_use"] = _top(result)
+
+
+def _pressure(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    counts = _labelled_crosstab(data, data.included, "intended_use", "pressure")
+    context.tables["pressure"] = view.crosstab_table(
+        counts.T, "Pressure", "tbl-pressure", "Artifacts by pressure and intended use."
+    )
+
+
+def _actual_use(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    counts = _labelled(data, data.mentions, "actual_use")
+    table, result = view.frequency_table(
+        counts,
+        "Actual use",
+        "tbl-actual-use",
+        "Mentions of artifact use, by the use made.",
+    )
+    context.tables["actual_use"] = table
+    context.figures["actual_use"] = view.figure(
+        result, "actual-use", "How the artifacts were used.", "mentions by actual use"
+    )
+    context.facts["top_actual_use"] = _top(result)
+    share = percentages(result, base="column")["count"]
+    relationship = data.codebook["actual_use"].codes
+    label = next(c.label for c in relationship if c.name == "relationship_management")
+    context.facts["relationship_share"] = _percent_or_none(share.get(label))
+
+
+def _use_by_context(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    counts = _labelled_crosstab(data, data.mentions, "actual_use", "context")
+    context.tables["use_by_context"] = view.crosstab_table(
+        counts, "Actual use", "tbl-use-by-context", "Mentions of use by context of use."
+    )
+    district = data.mentions[data.mentions["context"] == "district_leaders"]
+    result = view.shown(_labelled(data, district, "actual_use"))
+    context.facts["district_mentions"] = result.value(TOTAL, "count")
+    context.facts["top_district_use"] = _top(result)
+
+
+def _creation_vs_use(
+    context: StatusContext, view: _View, data: CodedData, _all
+) -> None:
+    made = view.shown(_labelled(data, data.included, "intended_use"))
+    used_counts = _labelled(data, data.mentions, "actual_use")
+    used = view.shown(used_counts)
+    made_share = percentages(made, base="column")["count"]
+    used_share = percentages(used, base="column")["count"]
+    rows, gaps = [], {}
+    for use in made.counts.index.drop(TOTAL):
+        rows.append([use, _percent(made_share[use]), _percent(used_share.get(use))])
+        if pd.notna(made_share[use]) and pd.notna(used_share.get(use)):
+            gaps[use] = used_share[use] - made_share[use]
+    markdown = _pipe(
+        ["Use", "Share of artifacts made", "Share of mentions"], rows, (1, 2)
+    )
+    context.tables["creation_vs_use"] = ReportTable(
+        "tbl-creation-vs-use",
+        "What artifacts were made for against what they were used for.",
+        markdown,
+    )
+    if gaps:
+        context.facts["most_overmade"] = min(gaps, key=gaps.get)
+        context.facts["most_overused"] = max(gaps, key=gaps.get)
+
+
+def _disuse(context: StatusContext, view: _View, data: CodedData, _all) -> None:
+    unused = data.mentions[data.mentions["actual_use"] == "disuse"]
+    reasons = _labelled(data, unused, "sub_theme")
+    disuse_codes = [
+        c.label for c in data.codebook["sub_theme"].codes if c.parent == "disuse"
+    ]
+    reasons = reasons.reindex(disuse_codes)
+    unknown = len(unused) - int(reasons.sum())
+    if unknown:
+        reasons["No reason coded"] = unknown
+    table, result = view.frequency_table(
+        reasons,
+        "Reason",
+        "tbl-disuse",
+        "Mentions of artifacts that went unused, by reason.",
+    )
+    context.tables["disuse"] = table
+    context.facts["disuse_mentions"] = result.value(TOTAL, "count")
+    context.facts["top_disuse_reason"] = _top(result)
+    kinds = view.frequency_table(
+        _labelled(data, unused, "intended_use"),
+        "Intended use",
+        "tbl-disuse-intended",
+        "Unused artifacts, by what they were made for.",
+    )[0]
+    context.tables["disuse_intended_use"] = kinds
+
+
+def _next_steps(context: StatusContext, view: _View, data: CodedData, every) -> None:
+    # Built from the other sections' facts; they run first (SECTIONS order).
+    steps = []
+    if context.facts.get("top_disuse_reason"):
+        steps.append(
+            f"address the most common reason for disuse: "
+            f"{context.facts['top_disuse_reason'].lower()}"
+        )
+    if context.facts.get("most_overmade"):
+        steps.append(
+            f"make fewer {context.facts['most_overmade'].lower()} artifacts "
+            "that go unused, or find their users first"
+        )
+    if context.facts.get("most_overused"):
+        steps.append(
+            f"plan for {context.facts['most_overused'].lower()} uses up "
+            "front, since they outrun what was made for them"
+        )
+    context.facts["next_steps"] = steps
+
+
+def _top(result: Suppression) -> str | None:
+    """The category with the largest shown count, if it is shown."""
+    counts = result.counts.drop(index=TOTAL).iloc[:, 0]
+    hidden = result.hidden.drop(index=TOTAL).iloc[:, 0]
+    if counts.empty or counts.max() == 0:
+        return None
+    top = counts.idxmax()
+    tied = (counts == counts.max()).sum() > 1
+    return None if hidden[top] or tied else str(top)
+
+
+def _percent_or_none(value: float | None) -> str | None:
+    return None if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+_SECTIONS: Mapping[str, Callable[..., None]] = {
+    "headline": _headline,
+    "trend": _trend,
+    "intended_use": _intended_use,
+    "pressure": _pressure,
+    "actual_use": _actual_use,
+    "use_by_context": _use_by_context,
+    "creation_vs_use": _creation_vs_use,
+    "disuse": _disuse,
+    "next_steps": _next_steps,
+}

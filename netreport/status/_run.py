@@ -1,0 +1,274 @@
+"""Plan status reports and render them: one by one, in a process pool, or on Dask.
+
+A run is a list of `StatusJob`, one per audience and school year. Each job
+is small and self-contained (paths and strings only), so it travels to a
+pool worker or a Dask worker as is. A worker loads each data folder and
+config once and keeps them for every later job (`_load`), so a thousand
+reports read the data once per worker, not once per report.
+
+Everything a report prints comes from its job and the data; the build time
+and code version are fixed by the parent for the whole run, so the same run
+gives the same bytes whichever executor renders it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from netreport.coded_data import CodedData, load_coded_data
+from netreport.errors import NetreportError
+from netreport.periods import check_period, school_years
+from netreport.render import render_document
+from netreport.status._config import StatusConfig, load_status_config
+from netreport.status._context import build_context, data_version
+from netreport.status._template import fill_template
+
+__all__ = [
+    "EXECUTORS",
+    "StatusJob",
+    "plan_status",
+    "render_status",
+    "render_status_job",
+]
+
+logger = logging.getLogger(__name__)
+
+EXECUTORS = ("serial", "process", "dask")
+
+
+@dataclass(frozen=True)
+class StatusJob:
+    """One report to render: which audience, which year, from which data.
+
+    Attributes
+    ----------
+    project_dir
+        Holds ``status.yml`` and the templates.
+    data_dir
+        The case's data folder.
+    audience, period
+        Whose report, and for which school year.
+    output
+        The HTML page to write; the PDF goes beside it.
+    site_root
+        The status folder the page's stylesheet lives in.
+    stamp
+        Colophon lines shared by the whole run (code version, build time).
+    """
+
+    project_dir: str
+    data_dir: str
+    audience: str
+    period: str
+    output: str
+    site_root: str
+    stamp: tuple[tuple[str, str], ...] = ()
+
+
+def plan_status(
+    project_dir: Path,
+    data: CodedData,
+    data_dir: Path,
+    *,
+    audiences: Sequence[str] = ("all",),
+    periods: Sequence[str] = (),
+    all_periods: bool = False,
+    output_dir: Path | None = None,
+    stamp: dict[str, str] | None = None,
+) -> list[StatusJob]:
+    """The jobs for the audiences and periods asked for.
+
+    ``"all"`` among `audiences` means every audience of ``status.yml``;
+    `all_periods` means every school year the data covers.
+    """
+    config = load_status_config(project_dir)
+    chosen = _audiences(config, audiences)
+    years = school_years(data) if all_periods else list(periods)
+    if not years:
+        raise NetreportError(
+            "no period given: pass --period YYYY-YY or --all-periods "
+            f"(the data covers {', '.join(school_years(data)) or 'no school year'})"
+        )
+    for year in years:
+        check_period(data, year)
+    root = Path(output_dir) if output_dir else config.output_dir
+    return [
+        StatusJob(
+            project_dir=str(Path(project_dir).resolve()),
+            data_dir=str(Path(data_dir).resolve()),
+            audience=name,
+            period=year,
+            output=str((root / name / f"{year}.html").resolve()),
+            site_root=str(root.resolve()),
+            stamp=tuple((stamp or {}).items()),
+        )
+        for name in chosen
+        for year in years
+    ]
+
+
+def _audiences(config: StatusConfig, names: Sequence[str]) -> list[str]:
+    if "all" in names:
+        return [a.name for a in config.audiences]
+    return [config.audience(name).name for name in names]
+
+
+# -- one report --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _load(data_dir: str) -> tuple[CodedData, str]:
+    data = load_coded_data(data_dir)
+    return data, data_version(data)
+
+
+@lru_cache(maxsize=16)
+def _config(project_dir: str) -> StatusConfig:
+    return load_status_config(Path(project_dir))
+
+
+def render_status_job(job: StatusJob) -> str:
+    """Render one report; return the path of its HTML page."""
+    data, version = _load(job.data_dir)
+    config = _config(job.project_dir)
+    audience = config.audience(job.audience)
+    context = build_context(data, job.period, audience, config, version=version)
+    text = fill_template(
+        audience.template, Path(job.project_dir), context.as_template_vars()
+    )
+    stamp = {
+        "Audience": audience.title,
+        "Period": f"school year {job.period}",
+        "Data version": version,
+        "Data": "reconstruction of the published figures"
+        if data.reconstruction
+        else "coded data supplied by the researchers",
+        **dict(job.stamp),
+    }
+    html = Path(job.output)
+    work = Path(tempfile.mkdtemp(prefix=".status-", dir=html.parent.parent))
+    try:
+        source = work / f"{job.period}.qmd"
+        source.write_text(text, encoding="utf-8")
+        for figure in context.figures.values():
+            (work / figure.path).parent.mkdir(parents=True, exist_ok=True)
+            (work / figure.path).write_text(figure.svg, encoding="utf-8")
+        html.parent.mkdir(parents=True, exist_ok=True)
+        render_document(
+            source, html, site_root=Path(job.site_root), stamp=stamp, execute=False
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return str(html)
+
+
+# -- many reports ------------------------------------------------------------------
+
+
+def render_status(
+    jobs: Sequence[StatusJob],
+    *,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_done: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Render every job; return the HTML pages in the order of `jobs`.
+
+    Parameters
+    ----------
+    executor
+        ``serial`` (in this process), ``process`` (a local process pool) or
+        ``dask`` (a Dask cluster at `scheduler`).
+    workers
+        Pool size for ``process``; default: one per CPU.
+    scheduler
+        The Dask scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
+    on_done
+        Called with each page as it is written (e.g. to advance a progress
+        bar); pages may finish in any order.
+    """
+    if executor not in EXECUTORS:
+        raise NetreportError(
+            f"--executor {executor}: unknown (allowed: {', '.join(EXECUTORS)})"
+        )
+    if jobs:
+        Path(jobs[0].site_root).mkdir(parents=True, exist_ok=True)
+    done = on_done or (lambda page: None)
+    if executor == "serial":
+        pages = [_tick(render_status_job(job), done) for job in jobs]
+    elif executor == "process":
+        pages = _in_pool(jobs, workers, done)
+    else:
+        pages = _on_dask(jobs, scheduler, done)
+    if jobs:
+        write_status_index(Path(jobs[0].site_root))
+    return [Path(p) for p in pages]
+
+
+def _tick(page: str, done: Callable[[str], None]) -> str:
+    done(page)
+    return page
+
+
+def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
+    pages: dict[int, str] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(render_status_job, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            pages[futures[future]] = _tick(future.result(), done)
+    return [pages[i] for i in range(len(jobs))]
+
+
+def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str]:
+    if not scheduler:
+        raise NetreportError("--executor dask needs --scheduler ADDRESS")
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise NetreportError(
+            "--executor dask needs Dask: pip install 'netreport[scale]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=30)
+    except OSError as exc:
+        raise NetreportError(
+            f"--scheduler {scheduler}: cannot connect: {exc}"
+        ) from None
+    with client:
+        futures = client.map(render_status_job, list(jobs), pure=False)
+        order = {future.key: i for i, future in enumerate(futures)}
+        pages: dict[int, str] = {}
+        for future in dask_completed(futures):
+            pages[order[future.key]] = _tick(future.result(), done)
+    return [pages[i] for i in range(len(jobs))]
+
+
+def write_status_index(root: Path) -> Path:
+    """Write ``index.html`` in the status folder, linking every report in it."""
+    reports = sorted(root.glob("*/*.html"))
+    lines = ["---", 'title: "Status reports"', "---", ""]
+    for folder in sorted({p.parent.name for p in reports}):
+        lines += [f"## {folder.capitalize()}", ""]
+        lines += [
+            f"- [{p.stem}]({folder}/{p.name}) ([PDF]({folder}/{p.stem}.pdf))"
+            for p in reports
+            if p.parent.name == folder
+        ]
+        lines.append("")
+    work = Path(tempfile.mkdtemp(prefix=".status-index-", dir=root))
+    try:
+        source = work / "index.qmd"
+        source.write_text("\n".join(lines), encoding="utf-8")
+        render_document(source, root / "index.html", pdf=False, execute=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return root / "index.html"

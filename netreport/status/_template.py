@@ -1,0 +1,93 @@
+"""Fill a status template, safely, into the text of a Quarto document.
+
+Templates are the users' to copy and edit, so they run in Jinja2's
+`ImmutableSandboxedEnvironment`: a template sees only the report's context,
+cannot reach Python internals (``__class__``, ``__globals__``), cannot
+change the context, and has no access to files or the environment (it can
+include other templates from its own folder, nothing else). Undefined names
+are errors, not blanks. An error names the template and its line.
+
+The filled document may not contain ``{python}`` cells or inline
+expressions: those would run code the sandbox exists to keep out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from netreport.errors import NetreportError
+
+__all__ = ["TemplateError", "fill_template"]
+
+_CODE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{python|`\{python\}", re.MULTILINE)
+
+
+class TemplateError(NetreportError):
+    """A status template failed: which template, which line, and why."""
+
+
+def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) -> str:
+    """Render `template` (relative to `project_dir`) with `values`.
+
+    Raises
+    ------
+    TemplateError
+        For a syntax error, an undefined name, an unsafe operation, or a
+        ``{python}`` cell in the output, naming the template and line.
+    """
+    environment = _environment(str((project_dir / template).parent.resolve()))
+    shown = template.as_posix()
+    try:
+        text = environment.get_template(template.name).render(**values)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{shown}, line {exc.lineno}: template syntax error: {exc.message}"
+        ) from None
+    except (jinja2.UndefinedError, SecurityError, TypeError, ValueError) as exc:
+        line = _template_line(exc, environment, template.name)
+        kind = (
+            "not allowed in a status template"
+            if isinstance(exc, SecurityError)
+            else type(exc).__name__
+        )
+        raise TemplateError(f"{shown}, line {line}: {kind}: {exc}") from None
+    match = _CODE.search(text)
+    if match:
+        raise TemplateError(
+            f"{shown}: the filled document has a {{python}} cell or inline "
+            "expression; status templates cannot run code, they print the "
+            "values they are given"
+        )
+    return text
+
+
+@lru_cache(maxsize=32)
+def _environment(folder: str) -> ImmutableSandboxedEnvironment:
+    """One environment per template folder, so templates compile once per process."""
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template_line(exc: BaseException, environment, name: str) -> str:
+    """The template line the error was raised on, from Jinja's traceback."""
+    filename = environment.get_template(name).filename
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return "?" if line is None else str(line)
