@@ -42,6 +42,7 @@ from typing import Any
 __all__ = [
     "BuildOutcome",
     "ChapterCache",
+    "StatusCache",
     "build",
     "check_up_to_date",
     "record_read",
@@ -659,3 +660,69 @@ def _save_state(
         "figures": figures,
     }
     _write_json(_state_path(project_dir), state)
+
+
+# -- status reports --------------------------------------------------------------
+
+
+class StatusCache:
+    """Which status reports must be rendered again, and why.
+
+    A report is made from its job (audience, period, where it goes), the
+    data folder, ``status.yml``, the templates under ``templates/`` and
+    netreport's code. The run's stamp (its build time) is not an input: a
+    report whose inputs are unchanged keeps its file and its old stamp. All
+    templates count for every audience, because a template may include
+    another; an edit to one renders every report again.
+    """
+
+    def __init__(self) -> None:
+        self.code = code_fingerprint()
+        self.lines: list[str] = []
+
+    def stale(self, job: Any) -> bool:
+        """True when `job` must be rendered; one line says what and why."""
+        shown = _shown(job.output, Path(job.site_root))
+        record = self._load(job)
+        key = self._key(job)
+        if record is None:
+            reason = "rendered, no earlier report"
+        elif record["code"] != key["code"]:
+            reason = "rendered again, netreport or a pinned dependency changed"
+        elif changed := _changed(record["inputs"], Path(job.project_dir)):
+            reason = f"rendered again, {_because(changed)}"
+        elif record["inputs"].keys() != key["inputs"].keys():
+            reason = "rendered again, a template or data file was added or removed"
+        elif _changed(record["outputs"], Path(job.project_dir)):
+            reason = "rendered again, its output is missing or was changed"
+        else:
+            self.lines.append(f"{shown}: skipped, unchanged since the last run")
+            return False
+        self.lines.append(f"{shown}: {reason}")
+        return True
+
+    def record(self, job: Any) -> None:
+        """Note the inputs and outputs of `job`, just rendered."""
+        html = Path(job.output)
+        outputs = {html, html.with_suffix(".pdf")}
+        record = {**self._key(job), "outputs": _digests(outputs, Path(job.project_dir))}
+        _write_json(self._path(job), record)
+
+    def _key(self, job: Any) -> dict[str, Any]:
+        project, data = Path(job.project_dir), Path(job.data_dir)
+        files = {project / "status.yml", project / "netreport.yml"}
+        for folder in (project / "templates", data):
+            if folder.is_dir():
+                files |= {p for p in folder.rglob("*") if p.is_file()}
+        return {"inputs": _digests(files, project), "code": self.code}
+
+    def _path(self, job: Any) -> Path:
+        where = hashlib.sha256(job.output.encode()).hexdigest()[:12]
+        name = f"{job.audience}--{job.period}--{where}.json"
+        return Path(job.project_dir) / CACHE_DIR / "status" / name
+
+    def _load(self, job: Any) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._path(job).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rebuild_projects import make_project, move_one_mention, site_bytes
+from rebuild_projects import ROOT, make_project, move_one_mention, site_bytes
 
 from netreport.errors import InputError
 from netreport.rebuild import build, record_read, recording_reads
@@ -32,6 +36,23 @@ def project(tmp_path: Path, runs: Path) -> Path:
 
 def ran(runs: Path) -> list[str]:
     return runs.read_text().split()
+
+
+@contextlib.contextmanager
+def log_lines(name: str) -> Iterator[list[str]]:
+    """The messages logged at INFO by logger `name` inside the block."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def test_record_read_reaches_every_open_recorder(tmp_path: Path) -> None:
@@ -165,3 +186,41 @@ def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
     assert not outcome.skipped
     assert ran(runs) == []
     assert (project / "_site" / "rebuild-report.pdf").is_file()
+
+
+def test_status_reports_render_again_only_when_an_input_changed(
+    tmp_path: Path,
+) -> None:
+    from netreport.coded_data import load_coded_data
+    from netreport.status import plan_status, render_status
+
+    project = make_project(tmp_path / "book")
+    shutil.copy(ROOT / "status.yml", project / "status.yml")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    data = load_coded_data(project / "data")
+
+    def run(stamp: str) -> tuple[list[str], Path]:
+        jobs = plan_status(
+            project, data, project / "data", audiences=["funder"],
+            periods=["2020-21"], stamp={"Built": stamp},
+        )  # fmt: skip
+        with log_lines("netreport.status") as lines:
+            render_status(jobs, executor="serial")
+        return lines, Path(jobs[0].output)
+
+    first, page = run("one")
+    assert first == ["funder/2020-21.html: rendered, no earlier report"]
+    written = page.stat().st_mtime_ns
+
+    again, _ = run("two")  # a new build time alone changes nothing
+    assert again == ["funder/2020-21.html: skipped, unchanged since the last run"]
+    assert page.stat().st_mtime_ns == written
+    assert "one" in page.read_text()
+
+    template = project / "templates" / "status" / "funder.qmd.j2"
+    template.write_text(template.read_text() + "\nOne more line.\n")
+    edited, _ = run("three")
+    assert edited == [
+        "funder/2020-21.html: rendered again, templates/status/funder.qmd.j2 changed"
+    ]
+    assert "One more line." in page.read_text()

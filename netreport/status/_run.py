@@ -25,6 +25,7 @@ from pathlib import Path
 from netreport.coded_data import CodedData, load_coded_data
 from netreport.errors import NetreportError
 from netreport.periods import check_period, school_years
+from netreport.rebuild import StatusCache
 from netreport.render import render_document
 from netreport.status._config import StatusConfig, load_status_config
 from netreport.status._context import build_context, data_version
@@ -179,6 +180,7 @@ def render_status(
     workers: int | None = None,
     scheduler: str | None = None,
     on_done: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> list[Path]:
     """Render every job; return the HTML pages in the order of `jobs`.
 
@@ -194,6 +196,9 @@ def render_status(
     on_done
         Called with each page as it is written (e.g. to advance a progress
         bar); pages may finish in any order.
+    force
+        Render every report, even those whose inputs are unchanged since the
+        last run (which otherwise keep their files).
     """
     if executor not in EXECUTORS:
         raise NetreportError(
@@ -202,15 +207,24 @@ def render_status(
     if jobs:
         Path(jobs[0].site_root).mkdir(parents=True, exist_ok=True)
     done = on_done or (lambda page: None)
+    # Reports whose data, templates, status.yml and code are unchanged keep
+    # their files (netreport.rebuild.StatusCache says which, and why).
+    cache = StatusCache()
+    todo = [job for job in jobs if force or cache.stale(job)]
+    for line in cache.lines:
+        logger.info(line)
     if executor == "serial":
-        pages = [_tick(render_status_job(job), done) for job in jobs]
+        for job in todo:
+            _tick(render_status_job(job), done)
     elif executor == "process":
-        pages = _in_pool(jobs, workers, done)
+        _in_pool(todo, workers, done)
     else:
-        pages = _on_dask(jobs, scheduler, done)
+        _on_dask(todo, scheduler, done)
+    for job in todo:
+        cache.record(job)
     if jobs:
         write_status_index(Path(jobs[0].site_root))
-    return [Path(p) for p in pages]
+    return [Path(job.output) for job in jobs]
 
 
 def _tick(page: str, done: Callable[[str], None]) -> str:
