@@ -484,7 +484,8 @@ def build(
         lines = check_up_to_date(project_dir, options)
         if lines is not None:
             logger.info("nothing changed since the last build; outputs kept")
-            return BuildOutcome(lines, skipped=True)
+            figures = (_load_state(project_dir) or {}).get("figures", [])
+            return BuildOutcome(lines, skipped=True, figures=figures)
     output_dir = (output_dir or _output_dir(project_dir)).resolve()
     return _render(project_dir, output_dir, options, force, on_case)
 

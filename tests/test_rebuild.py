@@ -90,6 +90,11 @@ def test_nothing_changed_skips_the_build_and_keeps_every_file(
     )
     assert any(line.startswith("rebuild-report.pdf: skipped") for line in outcome.lines)
     assert before == {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
+    # The figures of the kept build are still known (a release needs them).
+    assert {f["id"] for f in outcome.figures} >= {
+        "chapters/mentions.qmd: `n_school` #1",
+        "chapters/inventory.qmd: tbl-pressure [Total | n]",
+    }
 
 
 def test_one_data_file_reruns_only_the_chapters_that_read_it(
