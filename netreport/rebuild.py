@@ -544,6 +544,7 @@ def _render(
         provenance=provenance.meta(),
         files={"provenance.json": provenance.to_json()},
         executor=cache,
+        links=_links(output_dir, options["version"]),
     )
     config = load_book_config(project_dir)
     outputs = _site_digests(output_dir)
@@ -553,6 +554,16 @@ def _render(
     _save_state(project_dir, output_dir, options, code, cache, config, case,
                 outputs, provenance, figures)  # fmt: skip
     return BuildOutcome(lines, False, result, case, figures)
+
+
+def _links(output_dir: Path, version: str | None) -> dict[str, str]:
+    """A link to the versions page, once there is one (or is about to be)."""
+    from netreport.release import VERSIONS
+
+    page = f"{VERSIONS}/index.html"
+    if version is None and not (output_dir / page).is_file():
+        return {}
+    return {"All versions": page}
 
 
 def published_values(case: Any) -> list[dict[str, str]]:

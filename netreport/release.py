@@ -231,10 +231,13 @@ def _archive(
     pdf = f"{config.output_file}.pdf"
     versioned = f"{config.output_file}-{version}.pdf"
     os.replace(temporary / pdf, temporary / versioned)
+    # Links to the PDF and to the versions page, one level deeper now.
     link = re.compile(r'(href="(?:\.\./)*)' + re.escape(pdf) + '"')
+    versions = re.compile(r'(href="(?:\.\./)*)' + VERSIONS + '/index.html"')
     for page in temporary.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        page.write_text(link.sub(rf'\g<1>{versioned}"', text), encoding="utf-8")
+        text = link.sub(rf'\g<1>{versioned}"', page.read_text(encoding="utf-8"))
+        text = versions.sub(r'\g<1>../index.html"', text)
+        page.write_text(text, encoding="utf-8")
     record = sorted(figures, key=lambda f: f["id"])
     text = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     (temporary / "figures.json").write_text(text, encoding="utf-8")

@@ -147,3 +147,13 @@ def test_compare_figures_sorts_moved_added_and_removed() -> None:
     assert changes.moved == [({"id": "b", "value": "2"}, {"id": "b", "value": "5"})]
     assert changes.added == [{"id": "new", "value": "4"}]
     assert changes.removed == [{"id": "gone", "value": "3"}]
+
+
+def test_every_page_links_to_the_versions_page(released) -> None:
+    project, _, _ = released
+    site = project / "_site"
+    main = site / "chapters" / "mentions.html"
+    assert '<a href="../versions/index.html">All versions</a>' in main.read_text()
+    archived = site / "versions" / "1.0.0" / "chapters" / "mentions.html"
+    assert '<a href="../../index.html">All versions</a>' in archived.read_text()
+    assert broken_links(main) == []

@@ -57,6 +57,7 @@ def render_project(
     provenance: Mapping[str, str] | None = None,
     files: Mapping[str, bytes] | None = None,
     executor: ChapterExecutor = execute_chapter,
+    links: Mapping[str, str] | None = None,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -90,6 +91,9 @@ def render_project(
     executor
         Runs each chapter's code; a stand-in for `execute_chapter` with its
         signature may reuse earlier results (``netreport.rebuild`` does).
+    links
+        Extra links under the PDF download on every page, as label and
+        target relative to the output dir (e.g. the versions page).
 
     Returns
     -------
@@ -118,6 +122,7 @@ def render_project(
             provenance=provenance,
             files=files,
             executor=executor,
+            links=links,
         )
     result = _render_quarto(project_dir, output_dir)
     if check is not None:

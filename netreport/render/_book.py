@@ -88,6 +88,7 @@ def render_book(
     provenance: Mapping[str, str] | None = None,
     files: Mapping[str, bytes] | None = None,
     executor: ChapterExecutor = execute_chapter,
+    links: Mapping[str, str] | None = None,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
@@ -100,7 +101,7 @@ def render_book(
         _cite_book(chapters, config, api)
         _copy_images(chapters, config, site)
         meta = _book_meta(config, stamp, provenance)
-        pages = _write_pages(chapters, config, site, meta, api)
+        pages = _write_pages(chapters, config, site, meta, api, links or {})
         pdf = _write_pdf(chapters, config, site, meta, api)
         for name, content in (files or {}).items():
             (site / name).write_bytes(content)
@@ -368,6 +369,7 @@ def _write_pages(
     site: Path,
     meta: dict[str, Any],
     api: list[int],
+    links: Mapping[str, str],
 ) -> list[str]:
     template = site / ".page.html"
     template.write_text(_resource("page.html"), encoding="utf-8")
@@ -384,7 +386,14 @@ def _write_pages(
             "nr-root": {"t": "MetaString", "c": _relative("", chapter.page)},
             "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, chapter.page)},
             "nr-front": {"t": "MetaBool", "c": index == 0},
-        }
+            "nr-links": {"t": "MetaList", "c": [
+                {"t": "MetaMap", "c": {
+                    "label": _meta_text(label),
+                    "href": {"t": "MetaString", "c": _relative(target, chapter.page)},
+                }}
+                for label, target in links.items()
+            ]},
+        }  # fmt: skip
         blocks = _link_across_pages(chapter.blocks, chapter.page, pages_of_ids)
         doc = {"pandoc-api-version": api, "meta": page_meta, "blocks": blocks}
         args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
