@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
@@ -276,11 +277,16 @@ def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
         values.append({
             "id": f"{display}: `{value.expr}` #{seen[value.expr]}",
             "chapter": display,
-            "where": value.sentence,
-            "value": value.text,
+            "where": _unescape(value.sentence),
+            "value": _unescape(value.text),
         })  # fmt: skip
     values.extend(_table_cells(display, executed.markdown))
     return values
+
+
+def _unescape(markdown: str) -> str:
+    """Inline Markdown as a reader sees it: no backslash escapes."""
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>&@$|])", r"\1", markdown)
 
 
 def _table_cells(display: str, markdown: str) -> list[dict[str, str]]:
