@@ -9,7 +9,8 @@ dataset counts as read when the code touches its frame (``data.artifacts``,
 or ``case.audit``); the whole case is still loaded and validated once per
 build, so a bad file stops every build whichever chapter reads it. Reads
 that bypass netreport's loaders (a chapter opening a file itself, which the
-design forbids) are not seen.
+design forbids) are not seen, nor are the project's own Python modules a
+chapter imports; ``netreport build --force`` runs everything.
 
 A chapter's results (its Markdown, figures and the values it printed) are
 kept under ``.netreport/chapters/`` with what they were made from: the
