@@ -136,7 +136,78 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and summarise, write nothing"
     )
     bring.set_defaults(run=_import)
+    _add_status_parser(commands)
     return parser
+
+
+def _add_status_parser(commands) -> None:
+    status = commands.add_parser(
+        "status", help="render status reports for funders, district leaders, members"
+    )
+    status.add_argument(
+        "--project", type=Path, default=Path("."), help="project folder"
+    )
+    status.add_argument("--data", type=Path, default=None, help="data folder")
+    status.add_argument(
+        "--audience",
+        action="append",
+        default=None,
+        help="an audience of status.yml, or all (default); repeat for several",
+    )
+    periods = status.add_mutually_exclusive_group(required=True)
+    periods.add_argument("--period", action="append", help="school year, e.g. 2020-21")
+    periods.add_argument(
+        "--all-periods", action="store_true", help="every school year in the data"
+    )
+    status.add_argument("--output-dir", type=Path, default=None)
+    status.add_argument(
+        "--executor", choices=("serial", "process", "dask"), default="process"
+    )
+    status.add_argument("--workers", type=int, default=None, help="pool size")
+    status.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    status.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors"
+    )
+    status.set_defaults(run=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from netreport.coded_data import load_coded_data
+    from netreport.provenance import collect_provenance
+    from netreport.status import plan_status, render_status
+
+    project = args.project.resolve()
+    data_dir = (args.data or project / "data").resolve()
+    data = load_coded_data(data_dir)
+    # One stamp for the whole run, so every executor writes the same bytes.
+    full = collect_provenance(project, data).stamp()
+    stamp = {key: full[key] for key in ("Code", "netreport", "Built") if key in full}
+    jobs = plan_status(
+        project, data, data_dir,
+        audiences=args.audience or ["all"],
+        periods=args.period or [],
+        all_periods=args.all_periods,
+        output_dir=args.output_dir.resolve() if args.output_dir else None,
+        stamp=stamp,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with Progress(console=_console, transient=True) as progress:
+        task = progress.add_task("status reports", total=len(jobs))
+        pages = render_status(
+            jobs,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            on_done=lambda page: progress.advance(task),
+        )
+    for page in pages:
+        _console.print(f"wrote {_relative(page, project)} and .pdf")
+    _console.print(
+        f"{len(pages)} status reports in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -169,7 +169,7 @@ class _View:
         caption: str,
         what: str,
         *,
-        shares: bool = True,
+        with_shares: bool = True,
     ) -> ReportFigure:
         counts = result.counts.drop(index=TOTAL)["count"]
         shares = percentages(result, base="column")["count"]
@@ -177,7 +177,7 @@ class _View:
         for code in counts.index:
             value = result.value(code, "count")
             values.append(value if isinstance(value, int) else None)
-            share = _percent(shares[code]) if shares else "–"
+            share = _percent(shares[code]) if with_shares else "–"
             texts.append(f"{value} ({share})" if share != "–" else str(value))
         labels = [str(code) for code in counts.index]
         alt = f"Bar chart of {what}: " + "; ".join(
@@ -256,7 +256,7 @@ def _trend(context: StatusContext, view: _View, data: CodedData, every) -> None:
         "trend",
         "Artifacts made in each school year.",
         "artifacts made by school year",
-        shares=False,
+        with_shares=False,
     )
     context.facts["periods"] = len(periods)
     context.facts["first_period"] = periods[0]

@@ -14,6 +14,7 @@ gives the same bytes whichever executor renders it.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -234,7 +235,10 @@ def _tick(page: str, done: Callable[[str], None]) -> str:
 
 def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
     pages: dict[int, str] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Workers are started fresh ("spawn"), not forked: the parent may run
+    # threads (a progress bar, a Dask client) whose locks a fork would copy.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(render_status_job, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             pages[futures[future]] = _tick(future.result(), done)
