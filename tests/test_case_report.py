@@ -49,7 +49,7 @@ def _percent(part: int, whole: int) -> str:
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "_site"
     result = subprocess.run(
-        [sys.executable, "-m", "netreport.cli", "build", "--strict"]
+        [sys.executable, "-m", "netreport.cli", "build", "--strict", "--force"]
         + ["--project", str(ROOT), "--output-dir", str(out)],
         capture_output=True,
         text=True,
