@@ -63,6 +63,7 @@ def render_document(
     site_root: Path | None = None,
     stamp: Mapping[str, str] | None = None,
     execute: bool = True,
+    timestamp: int | None = None,
     cell_timeout: float = 300,
 ) -> RenderResult:
     """Render the single ``.qmd`` file `source` to `html` and a PDF beside it.
@@ -88,6 +89,10 @@ def render_document(
         False for a document that must not run code (one filled from a
         user's template): a ``{python}`` cell is then an error. Such a
         render changes no process-wide state and is safe in threads.
+    timestamp
+        The PDF's creation time, in seconds since 1970; defaults to
+        ``SOURCE_DATE_EPOCH``, else now. Fix it for equal bytes across
+        machines and processes.
     cell_timeout
         Seconds one code cell may run.
 
@@ -114,7 +119,8 @@ def render_document(
         meta = _document_meta(front, stamp)
         _write_html(doc, meta, staging / html.name, _link_root(html, root))
         if pdf:
-            _write_pdf(doc, meta, staging, html.stem, source.name)
+            when = _source_date_epoch() if timestamp is None else timestamp
+            _write_pdf(doc, meta, staging, html.stem, source.name, when)
         _move_into_place(staging, html.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -264,7 +270,12 @@ def _write_html(doc: dict[str, Any], meta: dict[str, Any], target: Path, root: s
 
 
 def _write_pdf(
-    doc: dict[str, Any], meta: dict[str, Any], staging: Path, stem: str, display: str
+    doc: dict[str, Any],
+    meta: dict[str, Any],
+    staging: Path,
+    stem: str,
+    display: str,
+    timestamp: int | None,
 ) -> None:
     template = staging / ".document.typ"
     template.write_text(_resource("document.typ"), encoding="utf-8")
@@ -286,7 +297,7 @@ def _write_pdf(
             output=str(staging / f"{stem}.pdf"),
             root=str(staging),
             ignore_system_fonts=True,
-            timestamp=_source_date_epoch(),
+            timestamp=timestamp,
         )
     except typst.TypstError as exc:
         detail = getattr(exc, "diagnostic", "") or str(exc)

@@ -26,6 +26,7 @@ from pathlib import Path
 from netreport.coded_data import CodedData, load_coded_data
 from netreport.errors import NetreportError
 from netreport.periods import check_period, school_years
+from netreport.provenance import build_time
 from netreport.rebuild import StatusCache
 from netreport.render import render_document
 from netreport.status._config import StatusConfig, load_status_config
@@ -63,6 +64,8 @@ class StatusJob:
         The status folder the page's stylesheet lives in.
     stamp
         Colophon lines shared by the whole run (code version, build time).
+    timestamp
+        The PDF creation time of the whole run, seconds since 1970.
     """
 
     project_dir: str
@@ -72,6 +75,7 @@ class StatusJob:
     output: str
     site_root: str
     stamp: tuple[tuple[str, str], ...] = ()
+    timestamp: int | None = None
 
 
 def plan_status(
@@ -101,6 +105,7 @@ def plan_status(
     for year in years:
         check_period(data, year)
     root = Path(output_dir) if output_dir else config.output_dir
+    timestamp = int(build_time().timestamp())
     return [
         StatusJob(
             project_dir=str(Path(project_dir).resolve()),
@@ -110,6 +115,7 @@ def plan_status(
             output=str((root / name / f"{year}.html").resolve()),
             site_root=str(root.resolve()),
             stamp=tuple((stamp or {}).items()),
+            timestamp=timestamp,
         )
         for name in chosen
         for year in years
@@ -164,7 +170,12 @@ def render_status_job(job: StatusJob) -> str:
             (work / figure.path).write_text(figure.svg, encoding="utf-8")
         html.parent.mkdir(parents=True, exist_ok=True)
         render_document(
-            source, html, site_root=Path(job.site_root), stamp=stamp, execute=False
+            source,
+            html,
+            site_root=Path(job.site_root),
+            stamp=stamp,
+            execute=False,
+            timestamp=job.timestamp,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -50,7 +50,20 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
         raise TemplateError(
             f"{shown}, line {exc.lineno}: template syntax error: {exc.message}"
         ) from None
-    except (jinja2.UndefinedError, SecurityError, TypeError, ValueError) as exc:
+    except jinja2.TemplateNotFound as exc:
+        line = _template_line(exc, environment, template.name)
+        raise TemplateError(
+            f"{shown}, line {line}: includes {exc.name!r}, which is not a "
+            f"template in {template.parent.as_posix()}/ (templates can include "
+            "only their neighbours)"
+        ) from None
+    except (
+        jinja2.TemplateError,
+        SecurityError,
+        TypeError,
+        ValueError,
+        AttributeError,
+    ) as exc:
         line = _template_line(exc, environment, template.name)
         kind = (
             "not allowed in a status template"

@@ -1,0 +1,276 @@
+"""Status reports: three audiences from the shipped data, safe numbers, a
+sandbox for templates, a strict config, and the same bytes on every executor."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from netreport.cli import main
+from netreport.coded_data import load_coded_data
+from netreport.errors import NetreportError
+from netreport.status import (
+    TemplateError,
+    build_context,
+    load_status_config,
+    plan_status,
+    render_status,
+)
+
+ROOT = Path(__file__).parent.parent
+STAMP = {"Code": "test", "Built": "2026-01-01 00:00 UTC"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("status") / "project"
+    folder.mkdir()
+    shutil.copytree(ROOT / "data", folder / "data")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    shutil.copy(ROOT / "status.yml", folder / "status.yml")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rendered(project: Path) -> dict[str, Path]:
+    data = load_coded_data(project / "data")
+    jobs = plan_status(project, data, project / "data", all_periods=True, stamp=STAMP)
+    pages = render_status(jobs, executor="serial")
+    return {page.parent.name: page for page in pages}
+
+
+def text_of(page: Path) -> str:
+    return page.read_text(encoding="utf-8")
+
+
+def pdf_text(page: Path) -> str:
+    reader = pypdf.PdfReader(page.with_suffix(".pdf"))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+
+
+def test_every_audience_gets_html_and_pdf(rendered: dict[str, Path]) -> None:
+    assert sorted(rendered) == ["district", "funder", "members"]
+    for page in rendered.values():
+        assert page.name == "2020-21.html"
+        assert page.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    assert (next(iter(rendered.values())).parent.parent / "index.html").is_file()
+
+
+@pytest.mark.parametrize("audience", ["funder", "district", "members"])
+def test_each_report_states_period_version_audience_and_reconstruction(
+    rendered: dict[str, Path], audience: str
+) -> None:
+    data = load_coded_data(ROOT / "data")
+    from netreport.status import data_version
+
+    for text in (text_of(rendered[audience]), pdf_text(rendered[audience])):
+        assert "2020-21" in text
+        assert data_version(data) in text
+        assert load_status_config(ROOT).audience(audience).title in text
+        assert "reconstruction" in text
+
+
+def test_reports_read_differently(rendered: dict[str, Path]) -> None:
+    funder, district, members = (
+        pdf_text(rendered[a]) for a in ("funder", "district", "members")
+    )
+    assert "What the investment produced" in funder
+    assert "Use in district decisions" in district
+    assert "What to do next" in members
+    assert "What went unused" not in funder  # no operational detail
+    assert "Pressure behind the artifacts" not in district
+
+
+def test_external_reports_show_no_small_count(rendered: dict[str, Path]) -> None:
+    for audience in ("funder", "district"):
+        html = text_of(rendered[audience])
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+        counts = [
+            int(m.group(1).replace(",", ""))
+            for cell in cells
+            if (m := re.match(r"^([\d,]+)(?: \(|$)", cell))
+        ]
+        assert counts and min(counts) >= 10, audience
+        assert "fewer than 10" in html
+    # Members see every count, small ones included.
+    assert re.search(r"<td[^>]*>4 \(", text_of(rendered["members"]))
+
+
+def test_no_excerpt_or_interviewee_reaches_a_report(rendered: dict[str, Path]) -> None:
+    for page in rendered.values():
+        text = text_of(page) + pdf_text(page)
+        assert not re.search(r"\bH[1-8]\b", text)
+        assert "interviewee" not in text.lower().replace("no interviewee", "")
+
+
+def test_external_context_cannot_be_solved_for_a_hidden_count(project: Path) -> None:
+    """Every figure a district report prints: no hidden count is derivable."""
+    from test_suppression import assert_protected  # the independent solver
+
+    data = load_coded_data(project / "data")
+    config = load_status_config(project)
+    context = build_context(data, "2020-21", config.audience("district"), config)
+    assert "fewer than 10" in str(context.tables["use_by_context"])
+    from netreport.status._context import _labelled_crosstab
+    from netreport.suppression import suppress
+
+    table = _labelled_crosstab(data, data.mentions, "actual_use", "context")
+    assert_protected(suppress(table, 10))
+
+
+# -- config ---------------------------------------------------------------------
+
+
+BAD_CONFIGS = [
+    (
+        "status.audiences[2].threshold: expected a whole number ≥ 1, found 'ten'",
+        lambda y: y.replace(
+            "external: false\n", "external: false\n      threshold: ten\n"
+        ),
+    ),
+    (
+        "status.audiences[0].colour: unknown key (allowed: external, name, sections",
+        lambda y: y.replace("- name: funder\n", "- name: funder\n      colour: red\n"),
+    ),
+    (
+        "status.audiences[1].sections[0]: unknown section 'gossip'",
+        lambda y: y.replace(
+            "sections: [headline, trend, actual_use,",
+            "sections: [gossip, trend, actual_use,",
+        ),
+    ),
+    (
+        "status.audiences[0].template: file templates/status/nope.qmd.j2 does not",
+        lambda y: y.replace("funder.qmd.j2", "nope.qmd.j2"),
+    ),
+    (
+        "status.threshold: expected a whole number ≥ 1, found 0",
+        lambda y: y.replace("threshold: 10", "threshold: 0"),
+    ),
+    (
+        "status.audiences[1].name: 'funder' names an earlier audience too",
+        lambda y: y.replace("- name: district", "- name: funder"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "edit"), BAD_CONFIGS)
+def test_bad_config_is_a_yaml_path(tmp_path: Path, message: str, edit) -> None:
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    original = (ROOT / "status.yml").read_text(encoding="utf-8")
+    changed = edit(original)
+    assert changed != original
+    (tmp_path / "status.yml").write_text(changed, encoding="utf-8")
+    with pytest.raises(NetreportError) as caught:
+        load_status_config(tmp_path)
+    assert message in str(caught.value)
+
+
+# -- sandbox ---------------------------------------------------------------------
+
+
+def with_template(project: Path, tmp_path: Path, body: str) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
+    (copy / "templates" / "status" / "funder.qmd.j2").write_text(body, encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "---\ntitle: x\n---\n\nfine\n{{ report.__class__.__mro__ }}\n",
+            r"funder\.qmd\.j2, line \d+: .*(not allowed|unsafe|__class__)",
+        ),
+        (
+            "line one\n\n{{ facts.pop('artifacts') }}\n",
+            r"funder\.qmd\.j2, line 3: not allowed in a status template",
+        ),
+        (
+            "a\n{{ lipsum.__globals__['os'].environ }}\n",
+            r"funder\.qmd\.j2, line 2",
+        ),
+        ("a\nb\n{{ no_such_value }}\n", r"funder\.qmd\.j2, line 3: UndefinedError"),
+        ("a\n{% if %}\n", r"funder\.qmd\.j2, line 2: template syntax error"),
+        (
+            "x\n{% include '/etc/passwd' %}\n",
+            r"funder\.qmd\.j2, line 2: includes '/etc/passwd', which is not",
+        ),
+        (
+            "a\n\n```{python}\nimport os\n```\n",
+            r"funder\.qmd\.j2: the filled document has a \{python\} cell",
+        ),
+    ],
+)
+def test_templates_run_in_a_sandbox(
+    project: Path, tmp_path: Path, body: str, message: str
+) -> None:
+    copy = with_template(project, tmp_path, body)
+    data = load_coded_data(copy / "data")
+    jobs = plan_status(
+        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
+    )
+    with pytest.raises(TemplateError, match=message):
+        render_status(jobs, executor="serial")
+
+
+# -- executors -------------------------------------------------------------------
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_pool_and_dask_write_the_same_bytes(
+    project: Path, tmp_path: Path, monkeypatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    # Each run is planned apart, as separate commands would be; a fixed
+    # build time is what makes their bytes comparable.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    data = load_coded_data(project / "data")
+    outputs = {}
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        for executor in ("serial", "process", "dask"):
+            out = tmp_path / executor
+            jobs = plan_status(
+                project, data, project / "data", audiences=["funder", "members"],
+                periods=["2020-21"], output_dir=out, stamp=STAMP,
+            )  # fmt: skip
+            render_status(
+                jobs, executor=executor, workers=2, scheduler=cluster.scheduler_address
+            )
+            outputs[executor] = digests(out)
+    assert any(name.endswith(".pdf") for name in outputs["serial"])
+    assert outputs["process"] == outputs["serial"]
+    assert outputs["dask"] == outputs["serial"]
+
+
+# -- command line ----------------------------------------------------------------
+
+
+def test_cli_writes_one_audience_and_reports_errors_without_traceback(
+    project: Path, capsys
+) -> None:
+    code = main(
+        ["status", "--project", str(project), "--audience", "district",
+         "--period", "2020-21", "--executor", "serial"]
+    )  # fmt: skip
+    assert code == 0
+    assert (project / "_site" / "status" / "district" / "2020-21.pdf").is_file()
+    code = main(["status", "--project", str(project), "--period", "1999-00"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "period 1999-00" in err and "Traceback" not in err
