@@ -18,7 +18,13 @@ import pandas as pd
 from netreport.coded_data import CodedData, is_school_year
 from netreport.errors import NetreportError, shorten
 
-__all__ = ["check_period", "school_year_of", "school_years", "select_period"]
+__all__ = [
+    "check_period",
+    "count_by_period",
+    "school_year_of",
+    "school_years",
+    "select_period",
+]
 
 _FIRST_MONTH = 7  # school years start in July
 
@@ -33,8 +39,27 @@ def school_year_of(date: pd.Timestamp) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+# School years of the artifacts of recently seen datasets, by the identity
+# of the artifacts frame (a status run asks for them for every report).
+_YEARS: dict[int, tuple[pd.DataFrame, pd.Series]] = {}
+
+
 def _artifact_years(data: CodedData) -> pd.Series:
-    return data.artifacts["created"].map(school_year_of)
+    key = id(data.artifacts)
+    cached = _YEARS.get(key)
+    if cached is None or cached[0] is not data.artifacts:
+        if len(_YEARS) >= 256:
+            _YEARS.clear()
+        cached = _YEARS[key] = (data.artifacts, _years_of(data.artifacts))
+    return cached[1]
+
+
+def _years_of(artifacts: pd.DataFrame) -> pd.Series:
+    # Vectorised: status runs call this for every report and every period.
+    created = artifacts["created"]
+    start = created.dt.year - (created.dt.month < _FIRST_MONTH).astype(int)
+    end = ((start + 1) % 100).astype(str).str.zfill(2)
+    return start.astype(str) + "-" + end
 
 
 def school_years(data: CodedData) -> list[str]:
@@ -91,3 +116,14 @@ def _mentions_of(data: CodedData, period: str) -> pd.DataFrame:
             "school_year column (YYYY-YY, e.g. 2020-21) to the mentions file."
         )
     return mentions if period in years or not years else mentions.iloc[:0]
+
+
+def count_by_period(data: CodedData) -> pd.DataFrame:
+    """Included artifacts and mentions in each school year, oldest first."""
+    years = school_years(data)
+    included = data.artifacts["excluded_by"].isna()
+    made = _artifact_years(data)[included].value_counts()
+    used = pd.Series({year: len(_mentions_of(data, year)) for year in years})
+    return pd.DataFrame(
+        {"artifacts": made.reindex(years, fill_value=0), "mentions": used}
+    ).astype(int)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from netreport.coded_data import CodedData
-from netreport.periods import school_years, select_period
+from netreport.periods import count_by_period, select_period
 from netreport.status._charts import bar_chart_svg
 from netreport.status._config import Audience, StatusConfig
 from netreport.suppression import TOTAL, Suppression, percentages, suppress
@@ -237,10 +237,11 @@ def _headline(context: StatusContext, view: _View, data: CodedData, _all) -> Non
 
 def _trend(context: StatusContext, view: _View, data: CodedData, every) -> None:
     period = context.report["period"]
-    periods = [p for p in school_years(every) if p <= period]
-    chosen = {p: select_period(every, p) for p in periods}
-    made = view.shown(pd.Series({p: len(chosen[p].included) for p in periods}))
-    used = view.shown(pd.Series({p: len(chosen[p].mentions) for p in periods}))
+    counts = count_by_period(every)
+    counts = counts[counts.index <= period]
+    periods = list(counts.index)
+    made = view.shown(counts["artifacts"])
+    used = view.shown(counts["mentions"])
     rows = [
         [p, _text(made.value(p, "count")), _text(used.value(p, "count"))]
         for p in periods

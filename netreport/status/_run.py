@@ -106,6 +106,8 @@ def plan_status(
         check_period(data, year)
     root = Path(output_dir) if output_dir else config.output_dir
     timestamp = int(build_time().timestamp())
+    data_key = str(Path(data_dir).resolve())
+    _LOADED.setdefault(data_key, (data, data_version(data)))
     return [
         StatusJob(
             project_dir=str(Path(project_dir).resolve()),
@@ -131,10 +133,21 @@ def _audiences(config: StatusConfig, names: Sequence[str]) -> list[str]:
 # -- one report --------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
+# Data folders already loaded in this process: by the parent while planning,
+# and handed to each pool worker when it starts, so no worker reads and
+# checks the CSV files again.
+_LOADED: dict[str, tuple[CodedData, str]] = {}
+
+
 def _load(data_dir: str) -> tuple[CodedData, str]:
-    data = load_coded_data(data_dir)
-    return data, data_version(data)
+    if data_dir not in _LOADED:
+        data = load_coded_data(data_dir)
+        _LOADED[data_dir] = (data, data_version(data))
+    return _LOADED[data_dir]
+
+
+def _preload(loaded: dict[str, tuple[CodedData, str]]) -> None:
+    _LOADED.update(loaded)
 
 
 @lru_cache(maxsize=16)
@@ -161,6 +174,7 @@ def render_status_job(job: StatusJob) -> str:
         **dict(job.stamp),
     }
     html = Path(job.output)
+    html.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".status-", dir=html.parent.parent))
     try:
         source = work / f"{job.period}.qmd"
@@ -249,7 +263,15 @@ def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
     # Workers are started fresh ("spawn"), not forked: the parent may run
     # threads (a progress bar, a Dask client) whose locks a fork would copy.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    loaded = {
+        job.data_dir: _LOADED[job.data_dir] for job in jobs if job.data_dir in _LOADED
+    }
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_preload,
+        initargs=(loaded,),
+    ) as pool:
         futures = {pool.submit(render_status_job, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             pages[futures[future]] = _tick(future.result(), done)
