@@ -241,7 +241,7 @@ def test_pool_and_dask_write_the_same_bytes(
     data = load_coded_data(project / "data")
     outputs = {}
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         for executor in ("serial", "process", "dask"):
             out = tmp_path / executor
