@@ -117,7 +117,9 @@ def main() -> None:
     for name, case in cases.items():
         goal = f" (goal {GOALS[name]} s)" if name in GOALS else ""
         print(f"{name}: median {case['median_seconds']} s of {case['runs']}{goal}")
-    print(f"cold build: {result['cold_build_seconds']} s; details in {out}/rebuild.json")
+    print(
+        f"cold build: {result['cold_build_seconds']} s; details in {out}/rebuild.json"
+    )
 
 
 if __name__ == "__main__":

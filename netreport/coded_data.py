@@ -25,7 +25,7 @@ from netreport.config import load_config
 from netreport.errors import InputError, NetreportWarning, Problem, shorten
 from netreport.spreadsheets import Table, read_table
 
-__all__ = ["CodedData", "load_coded_data"]
+__all__ = ["ARTIFACT_COLUMNS", "MENTION_COLUMNS", "CodedData", "load_coded_data"]
 
 _ADVICE = (
     "Correct these cells in the data files (or add the spelling as an alias "
@@ -50,6 +50,28 @@ _OPTIONAL = {
     "mentions": ("sub_theme", "artifact_id", "excerpt", "school_year"),
 }
 _ID = {"artifacts": "artifact_id", "mentions": "mention_id"}
+
+#: The columns, in order, of the files netreport writes (the reconstruction
+#: and imports); a reader accepts them in any order.
+ARTIFACT_COLUMNS = (
+    "artifact_id",
+    "created",
+    "kind",
+    "excluded_by",
+    "pressure",
+    "intended_use",
+    "secondary_intended_use",
+)
+MENTION_COLUMNS = (
+    "mention_id",
+    "interviewee",
+    "context",
+    "pressure",
+    "actual_use",
+    "sub_theme",
+    "intended_use",
+    "artifact_id",
+)
 
 
 @dataclass(frozen=True)

@@ -29,21 +29,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from netreport.codebook import Codebook, Dimension
+from netreport.coded_data import MENTION_COLUMNS
 from netreport.config import ImportConfig
 from netreport.errors import Problem, shorten
 
 __all__ = ["CodedSegment", "SegmentMentions", "mentions_from_segments"]
 
-MENTION_COLUMNS = (
-    "mention_id",
-    "interviewee",
-    "context",
-    "pressure",
-    "actual_use",
-    "sub_theme",
-    "intended_use",
-    "artifact_id",
-)
 _NEEDED = ("context", "pressure", "actual_use", "intended_use")
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netreport.codebook import Codebook, load_codebook
-from netreport.coded_data import load_coded_data
-from netreport.coded_segments import MENTION_COLUMNS, mentions_from_segments
+from netreport.coded_data import MENTION_COLUMNS, load_coded_data
+from netreport.coded_segments import mentions_from_segments
 from netreport.coding_exports import detect_export, read_coding_export
 from netreport.config import CONFIG_NAME, ProjectConfig, load_config
 from netreport.errors import InputError, Problem, shorten

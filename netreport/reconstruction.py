@@ -20,29 +20,10 @@ from pathlib import Path
 import yaml
 
 from netreport.codebook import Codebook
+from netreport.coded_data import ARTIFACT_COLUMNS, MENTION_COLUMNS
 from netreport.errors import NetreportError
 
-__all__ = ["ARTIFACT_COLUMNS", "MENTION_COLUMNS", "reconstruct"]
-
-ARTIFACT_COLUMNS = (
-    "artifact_id",
-    "created",
-    "kind",
-    "excluded_by",
-    "pressure",
-    "intended_use",
-    "secondary_intended_use",
-)
-MENTION_COLUMNS = (
-    "mention_id",
-    "interviewee",
-    "context",
-    "pressure",
-    "actual_use",
-    "sub_theme",
-    "intended_use",
-    "artifact_id",
-)
+__all__ = ["reconstruct"]
 
 
 @dataclass(frozen=True)
