@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from netreport.errors import NetreportError, shorten
+from netreport.errors import shorten
+from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = ["Code", "Codebook", "Dimension", "load_codebook"]
 
@@ -108,32 +107,24 @@ def load_codebook(path: Path | str) -> Codebook:
     two codes are errors given as a path into the YAML file.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NetreportError(f"{path}: the codebook file does not exist") from None
-    except yaml.YAMLError as err:
-        raise NetreportError(f"{path}: not valid YAML: {err}") from None
-    errors: list[str] = []
-    codebook = _build(path, raw, errors)
-    if errors:
-        listing = "\n".join(f"  {path}: {e}" for e in errors)
-        raise NetreportError(
-            f"the codebook has {len(errors)} problem(s):\n{listing}\n"
-            "Fix these entries in the codebook and build again."
-        )
+    raw = load_yaml(path, "the codebook file does not exist")
+    problems = YamlProblems(path, "the codebook")
+    codebook = _build(path, raw, problems)
+    problems.raise_if_any("Fix these entries in the codebook and build again.")
     return codebook
 
 
-def _build(path: Path, raw: object, errors: list[str]) -> Codebook:
+def _build(path: Path, raw: object, problems: YamlProblems) -> Codebook:
     if not isinstance(raw, dict):
-        errors.append("(top): expected a mapping with 'dimensions'")
+        problems.add("", "expected a mapping with 'dimensions'")
         return Codebook(path, 0, {}, ())
-    _unknown_keys(raw, _TOP_KEYS, "", errors)
-    dims_raw = raw.get("dimensions")
-    if not isinstance(dims_raw, dict) or not dims_raw:
-        errors.append("dimensions: expected a mapping of dimension names")
-        dims_raw = {}
+    problems.mapping("", raw, _TOP_KEYS)
+    dims_raw = problems.mapping(
+        "dimensions",
+        raw.get("dimensions"),
+        expected="a mapping of dimension names",
+        empty=False,
+    )
 
     # Dimensions that borrow codes (`codes_from`) are built after the rest.
     built: dict[str, Dimension] = {}
@@ -142,56 +133,56 @@ def _build(path: Path, raw: object, errors: list[str]) -> Codebook:
     }
     for name, spec in dims_raw.items():
         if name not in borrowed:
-            dim = _dimension(name, spec, None, errors)
+            dim = _dimension(name, spec, None, problems)
             if dim is not None:
                 built[name] = dim
     for name, spec in borrowed.items():
         source = built.get(spec["codes_from"])
         if source is None:
-            errors.append(
-                f"dimensions.{name}.codes_from: {spec['codes_from']!r} is not a "
-                f"dimension with codes (allowed: {shorten(built)})"
+            problems.add(
+                f"dimensions.{name}.codes_from",
+                f"{spec['codes_from']!r} is not a dimension with codes "
+                f"(allowed: {shorten(built)})",
             )
             continue
-        dim = _dimension(name, spec, source.codes, errors)
+        dim = _dimension(name, spec, source.codes, problems)
         if dim is not None:
             built[name] = dim
     ordered = {n: built[n] for n in dims_raw if n in built}
-    _check_parents(ordered, errors)
+    _check_parents(ordered, problems)
 
-    criteria = raw.get("inclusion_criteria", [])
-    if not isinstance(criteria, list) or not all(isinstance(c, str) for c in criteria):
-        errors.append("inclusion_criteria: expected a list of sentences")
+    criteria = problems.sequence(
+        "inclusion_criteria", raw.get("inclusion_criteria", []), "a list of sentences"
+    )
+    if not all(isinstance(c, str) for c in criteria):
+        problems.add("inclusion_criteria", "expected a list of sentences")
         criteria = []
-    version = raw.get("version", 1)
-    if not isinstance(version, int):
-        errors.append(f"version: expected a whole number, found {version!r}")
-        version = 0
+    version = problems.whole_number("version", raw.get("version", 1), default=0)
     return Codebook(path, version, ordered, tuple(criteria))
 
 
 def _dimension(
-    name: str, spec: object, codes: tuple[Code, ...] | None, errors: list[str]
+    name: str, spec: object, codes: tuple[Code, ...] | None, problems: YamlProblems
 ) -> Dimension | None:
     where = f"dimensions.{name}"
     if not isinstance(spec, dict):
-        errors.append(f"{where}: expected a mapping with label and codes")
+        problems.add(where, "expected a mapping with label and codes")
         return None
-    _unknown_keys(spec, _DIMENSION_KEYS, where, errors)
+    problems.mapping(where, spec, _DIMENSION_KEYS)
     applies = spec.get("applies_to", [])
     if (
         not isinstance(applies, list)
         or not set(applies) <= set(_DATASETS)
         or not applies
     ):
-        errors.append(
-            f"{where}.applies_to: found {applies!r}; expected a list drawn from "
-            f"{', '.join(_DATASETS)}"
+        problems.add(
+            f"{where}.applies_to",
+            f"found {applies!r}; expected a list drawn from {', '.join(_DATASETS)}",
         )
         applies = []
     borrowed = codes is not None
     if codes is None:
-        codes = _codes(where, spec.get("codes"), errors)
+        codes = _codes(where, spec.get("codes"), problems)
     dim = Dimension(
         name=name,
         label=str(spec.get("label") or name.replace("_", " ").capitalize()),
@@ -200,27 +191,24 @@ def _dimension(
         codes=codes,
     )
     # A clash among borrowed codes was reported where they are written.
-    _index(dim, where, [] if borrowed else errors)
+    _index(dim, where, None if borrowed else problems)
     return dim
 
 
-def _codes(where: str, raw: object, errors: list[str]) -> tuple[Code, ...]:
-    if not isinstance(raw, dict) or not raw:
-        errors.append(f"{where}.codes: expected a mapping of code names")
-        return ()
+def _codes(where: str, raw: object, problems: YamlProblems) -> tuple[Code, ...]:
+    raw = problems.mapping(
+        f"{where}.codes", raw, expected="a mapping of code names", empty=False
+    )
     codes = []
     for i, (name, spec) in enumerate(raw.items()):
         at = f"{where}.codes.{name}"
         if not isinstance(spec, dict):
-            errors.append(f"{at}: expected a mapping with a label")
+            problems.add(at, "expected a mapping with a label")
             continue
-        _unknown_keys(spec, _CODE_KEYS, at, errors)
+        problems.mapping(at, spec, _CODE_KEYS)
         if "label" not in spec:
-            errors.append(f"{at}.label: missing (code number {i + 1})")
-        aliases = spec.get("aliases", [])
-        if not isinstance(aliases, list):
-            errors.append(f"{at}.aliases: expected a list, found {aliases!r}")
-            aliases = []
+            problems.add(f"{at}.label", f"missing (code number {i + 1})")
+        aliases = problems.sequence(f"{at}.aliases", spec.get("aliases", []))
         codes.append(
             Code(
                 name=str(name),
@@ -233,20 +221,21 @@ def _codes(where: str, raw: object, errors: list[str]) -> tuple[Code, ...]:
     return tuple(codes)
 
 
-def _index(dim: Dimension, where: str, errors: list[str]) -> None:
+def _index(dim: Dimension, where: str, problems: YamlProblems | None) -> None:
     lookup = dim._lookup
     for code in dim.codes:
         for spelling in (code.name, code.label, *code.aliases):
             key = _fold(spelling)
             other = lookup.setdefault(key, code.name)
-            if other != code.name:
-                errors.append(
-                    f"{where}.codes.{code.name}: {spelling!r} also names "
-                    f"{other!r}; each spelling may name one code"
+            if other != code.name and problems is not None:
+                problems.add(
+                    f"{where}.codes.{code.name}",
+                    f"{spelling!r} also names {other!r}; each spelling may name "
+                    "one code",
                 )
 
 
-def _check_parents(dims: Mapping[str, Dimension], errors: list[str]) -> None:
+def _check_parents(dims: Mapping[str, Dimension], problems: YamlProblems) -> None:
     parents = {c.parent for d in dims.values() for c in d.codes if c.parent}
     if not parents:
         return
@@ -255,17 +244,8 @@ def _check_parents(dims: Mapping[str, Dimension], errors: list[str]) -> None:
     for dim in dims.values():
         for code in dim.codes:
             if code.parent and code.parent not in names:
-                errors.append(
-                    f"dimensions.{dim.name}.codes.{code.name}.parent: "
+                problems.add(
+                    f"dimensions.{dim.name}.codes.{code.name}.parent",
                     f"{code.parent!r} is not an actual use "
-                    f"(allowed: {shorten(sorted(names))})"
+                    f"(allowed: {shorten(sorted(names))})",
                 )
-
-
-def _unknown_keys(
-    mapping: dict, allowed: set[str], where: str, errors: list[str]
-) -> None:
-    for key in mapping:
-        if key not in allowed:
-            at = f"{where}.{key}" if where else str(key)
-            errors.append(f"{at}: unknown key (allowed: {', '.join(sorted(allowed))})")

@@ -21,9 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from netreport.errors import NetreportError
+from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = ["ImportConfig", "ProjectConfig", "load_config"]
 
@@ -64,76 +62,52 @@ def load_config(project_dir: Path | str) -> ProjectConfig:
     path = Path(project_dir) / CONFIG_NAME
     if not path.exists():
         return ProjectConfig()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise NetreportError(f"{path}: not valid YAML: {err}") from None
-    errors: list[str] = []
-    config = _build(path, raw, errors)
-    if errors:
-        listing = "\n".join(f"  {path}: {e}" for e in errors)
-        raise NetreportError(
-            f"the project config has {len(errors)} problem(s):\n{listing}\n"
-            "Fix these entries in netreport.yml and run again."
-        )
+    raw = load_yaml(path, "the project config does not exist") or {}
+    problems = YamlProblems(path, "the project config")
+    config = _build(path, raw, problems)
+    problems.raise_if_any("Fix these entries in netreport.yml and run again.")
     return config
 
 
-def _build(path: Path, raw: object, errors: list[str]) -> ProjectConfig:
+def _build(path: Path, raw: object, problems: YamlProblems) -> ProjectConfig:
     if not isinstance(raw, dict):
-        errors.append("(top): expected a mapping with 'columns' or 'import'")
+        problems.add("", "expected a mapping with 'columns' or 'import'")
         return ProjectConfig(path)
-    _unknown(raw, _TOP_KEYS, "", errors)
-    columns = _mapping(raw.get("columns", {}), "columns", errors)
-    _unknown(columns, _DATASETS, "columns", errors)
+    problems.mapping("", raw, _TOP_KEYS)
+    columns = problems.mapping("columns", raw.get("columns", {}), _DATASETS)
     checked = {
-        dataset: _strings(columns[dataset], f"columns.{dataset}", errors)
+        dataset: _strings(columns[dataset], f"columns.{dataset}", problems)
         for dataset in _DATASETS
         if dataset in columns
     }
-    return ProjectConfig(path, checked, _imports(raw.get("import", {}), errors))
+    return ProjectConfig(path, checked, _imports(raw.get("import", {}), problems))
 
 
-def _imports(raw: object, errors: list[str]) -> ImportConfig:
-    raw = _mapping(raw, "import", errors)
-    _unknown(raw, _IMPORT_KEYS, "import", errors)
+def _imports(raw: object, problems: YamlProblems) -> ImportConfig:
+    raw = problems.mapping("import", raw, _IMPORT_KEYS)
     offsets = raw.get("offsets", "auto")
     if offsets not in _OFFSETS:
-        errors.append(
-            f"import.offsets: found {offsets!r} (allowed: {', '.join(_OFFSETS)})"
+        problems.add(
+            "import.offsets", f"found {offsets!r} (allowed: {', '.join(_OFFSETS)})"
         )
         offsets = "auto"
     group = raw.get("artifact_group", "Artifact")
     if not isinstance(group, str):
-        errors.append(f"import.artifact_group: expected a code name, found {group!r}")
+        problems.add("import.artifact_group", f"expected a code name, found {group!r}")
         group = "Artifact"
     return ImportConfig(
-        groups=_strings(raw.get("groups", {}), "import.groups", errors),
-        codes=_strings(raw.get("codes", {}), "import.codes", errors),
+        groups=_strings(raw.get("groups", {}), "import.groups", problems),
+        codes=_strings(raw.get("codes", {}), "import.codes", problems),
         artifact_group=group,
         offsets=offsets,
     )
 
 
-def _mapping(raw: object, where: str, errors: list[str]) -> dict:
-    if isinstance(raw, dict):
-        return raw
-    errors.append(f"{where}: expected a mapping, found {raw!r}")
-    return {}
-
-
-def _strings(raw: object, where: str, errors: list[str]) -> dict[str, str]:
+def _strings(raw: object, where: str, problems: YamlProblems) -> dict[str, str]:
     checked = {}
-    for key, value in _mapping(raw, where, errors).items():
-        if not isinstance(value, str):
-            errors.append(f"{where}.{key}: expected text, found {value!r}")
-            continue
-        checked[str(key)] = value
+    for key, value in problems.mapping(where, raw).items():
+        if isinstance(value, str):
+            checked[str(key)] = value
+        else:
+            problems.text(f"{where}.{key}", value)
     return checked
-
-
-def _unknown(mapping: dict, allowed: tuple[str, ...], where: str, errors: list) -> None:
-    for key in mapping:
-        if key not in allowed:
-            at = f"{where}.{key}" if where else str(key)
-            errors.append(f"{at}: unknown key (allowed: {', '.join(allowed)})")

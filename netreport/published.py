@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from netreport.coded_data import CodedData
-from netreport.errors import NetreportError, shorten
+from netreport.errors import shorten
+from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = [
     "Audit",
@@ -121,56 +121,37 @@ def _cell(text: str) -> str:
 def load_published(path: Path | str, data: CodedData) -> list[PublishedFigure]:
     """Read ``published.yml`` and check every entry against the codebook."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NetreportError(
-            f"{path}: the published-figures file does not exist"
-        ) from None
-    except yaml.YAMLError as err:
-        raise NetreportError(f"{path}: not valid YAML: {err}") from None
+    raw = load_yaml(path, "the published-figures file does not exist")
+    problems = YamlProblems(path, "the published-figures file")
     entries = raw.get("figures") if isinstance(raw, dict) else None
-    if not isinstance(entries, list):
-        raise NetreportError(f"{path}: figures: expected a list of figures")
-    errors: list[str] = []
+    entries = problems.sequence("figures", entries, "a list of figures")
     figures = [
-        _figure(entry, f"figures[{i}]", data, errors) for i, entry in enumerate(entries)
+        _figure(entry, f"figures[{i}]", data, problems)
+        for i, entry in enumerate(entries)
     ]
     seen: set[str] = set()
     for i, fig in enumerate(figures):
         if fig.id in seen:
-            errors.append(f"figures[{i}].id: {fig.id!r} is used twice")
+            problems.add(f"figures[{i}].id", f"{fig.id!r} is used twice")
         seen.add(fig.id)
-    if errors:
-        listing = "\n".join(f"  {path}: {e}" for e in errors)
-        raise NetreportError(
-            f"the published figures have {len(errors)} problem(s):\n{listing}\n"
-            "Fix these entries and build again."
-        )
+    problems.raise_if_any("Fix these entries and build again.")
     return figures
 
 
 def _figure(
-    entry: object, at: str, data: CodedData, errors: list[str]
+    entry: object, at: str, data: CodedData, problems: YamlProblems
 ) -> PublishedFigure:
-    if not isinstance(entry, dict):
-        errors.append(f"{at}: expected a mapping")
-        entry = {}
-    for key in entry:
-        if key not in _FIGURE_KEYS:
-            errors.append(
-                f"{at}.{key}: unknown key (allowed: {', '.join(sorted(_FIGURE_KEYS))})"
-            )
+    entry = problems.mapping(at, entry, _FIGURE_KEYS)
     for key in ("id", "where", "statement", "printed", "value", "measure"):
         if key not in entry:
-            errors.append(f"{at}.{key}: missing")
+            problems.add(f"{at}.{key}", "missing")
     compare = entry.get("compare", "equal")
     if compare not in _COMPARES:
-        errors.append(
-            f"{at}.compare: found {compare!r} (allowed: {', '.join(_COMPARES)})"
+        problems.add(
+            f"{at}.compare", f"found {compare!r} (allowed: {', '.join(_COMPARES)})"
         )
     measure = entry.get("measure", {})
-    _check_measure(measure, f"{at}.measure", data, errors)
+    _check_measure(measure, f"{at}.measure", data, problems)
     return PublishedFigure(
         id=str(entry.get("id", at)),
         where=str(entry.get("where", "")),
@@ -178,37 +159,35 @@ def _figure(
         printed=str(entry.get("printed", "")),
         value=entry.get("value", 0),
         measure=measure if isinstance(measure, dict) else {},
-        decimals=int(entry.get("decimals", 0)),
+        decimals=problems.whole_number(
+            f"{at}.decimals", entry.get("decimals", 0), default=0, minimum=0
+        ),
         compare=compare,
         note=" ".join(str(entry.get("note", "")).split()),
     )
 
 
 def _check_measure(
-    measure: object, at: str, data: CodedData, errors: list[str]
+    measure: object, at: str, data: CodedData, problems: YamlProblems
 ) -> None:
     if not isinstance(measure, dict):
-        errors.append(f"{at}: expected a mapping")
+        problems.mapping(at, measure)
         return
-    for key in measure:
-        if key not in _MEASURE_KEYS:
-            errors.append(
-                f"{at}.{key}: unknown key (allowed: {', '.join(sorted(_MEASURE_KEYS))})"
-            )
+    problems.mapping(at, measure, _MEASURE_KEYS)
     kinds = [k for k in _MEASURES if k in measure]
     if len(kinds) != 1:
-        errors.append(f"{at}: name exactly one of {', '.join(_MEASURES)}")
+        problems.add(at, f"name exactly one of {', '.join(_MEASURES)}")
         return
     dataset = measure["of"] if kinds[0] == "distinct" else measure[kinds[0]]
     if dataset not in _DATASETS:
-        errors.append(
-            f"{at}.{kinds[0]}: found {dataset!r} (allowed: {', '.join(_DATASETS)})"
+        problems.add(
+            f"{at}.{kinds[0]}", f"found {dataset!r} (allowed: {', '.join(_DATASETS)})"
         )
         return
     frame = _frame(data, dataset)
     for part in ("where", "within"):
         for column, codes in (measure.get(part) or {}).items():
-            _check_filter(frame, column, codes, f"{at}.{part}.{column}", errors)
+            _check_filter(frame, column, codes, f"{at}.{part}.{column}", problems)
     for part in (
         ("by",)
         if kinds[0] == "order"
@@ -217,17 +196,17 @@ def _check_measure(
         else ()
     ):
         if measure.get(part) not in frame.columns:
-            errors.append(
-                f"{at}.{part}: found {measure.get(part)!r} "
-                f"(allowed: {shorten(frame.columns)})"
+            problems.add(
+                f"{at}.{part}",
+                f"found {measure.get(part)!r} (allowed: {shorten(frame.columns)})",
             )
 
 
 def _check_filter(
-    frame: pd.DataFrame, column: str, codes: object, at: str, errors: list[str]
+    frame: pd.DataFrame, column: str, codes: object, at: str, problems: YamlProblems
 ) -> None:
     if column not in frame.columns:
-        errors.append(f"{at}: no such column (allowed: {shorten(frame.columns)})")
+        problems.add(at, f"no such column (allowed: {shorten(frame.columns)})")
         return
     if codes == "any":
         return
@@ -236,7 +215,7 @@ def _check_filter(
     )
     for code in codes if isinstance(codes, list) else [codes]:
         if allowed and code not in allowed:
-            errors.append(f"{at}: found {code!r} (allowed: {shorten(allowed)}, or any)")
+            problems.add(at, f"found {code!r} (allowed: {shorten(allowed)}, or any)")
 
 
 def _frame(data: CodedData, dataset: str) -> pd.DataFrame:
