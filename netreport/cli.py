@@ -16,13 +16,16 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.text import Text
 
 from netreport.errors import NetreportError, NetreportWarning
 
 __all__ = ["main"]
 
 log = logging.getLogger("netreport")
-_console = Console(stderr=True, highlight=False)
+# Markup off: messages quote the user's values, and a cell holding "[red]"
+# must be shown as typed. Soft wrap: long lines stay whole when piped.
+_console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return args.run(args)
         except NetreportWarning as warning:
-            _console.print(f"[bold red]error[/] (strict build): {warning}")
+            _console.print(
+                Text.assemble(("error", "bold red"), f" (strict build): {warning}")
+            )
             return 1
         except NetreportError as error:
-            _console.print(f"[bold red]error:[/] {error}")
+            _console.print(Text.assemble(("error:", "bold red"), f" {error}"))
             return 1
         except KeyboardInterrupt:
             _console.print("interrupted; the last good build was left in place")
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    _console.print(f"[yellow]warning:[/] {message}")
+    _console.print(Text.assemble(("warning:", "yellow"), f" {message}"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -255,7 +260,7 @@ def _build_embedded(args: argparse.Namespace) -> int:
             on_case=_warn_about_audit,
         )
     for line in outcome.lines:
-        _console.print(line, markup=False)
+        _console.print(line)
     elapsed = time.perf_counter() - started
     if outcome.skipped:
         _console.print(f"nothing to rebuild: no input changed ({elapsed:.2f} s)")
@@ -281,7 +286,7 @@ def _release(args: argparse.Namespace) -> int:
             on_case=_warn_about_audit,
         )
     for line in outcome.lines:
-        _console.print(line, markup=False)
+        _console.print(line)
     _console.print(f"released {args.version}: {outcome.folder}")
     return 0
 
@@ -289,7 +294,7 @@ def _release(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from netreport.preview import preview
 
-    preview(args.project, port=args.port, say=lambda t: _console.print(t, markup=False))
+    preview(args.project, port=args.port, say=lambda t: _console.print(t))
     return 0
 
 
@@ -332,7 +337,7 @@ def _import(args: argparse.Namespace) -> int:
 
     report = import_file(args.file, args.project, write=not args.dry_run)
     for line in report.lines():
-        _console.print(line, markup=False)
+        _console.print(line)
     return 0
 
 
