@@ -75,3 +75,15 @@ def test_reconstruct_rewrites_the_shipped_files_identically(tmp_path):
     result = _run("reconstruct", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (data / "mentions.csv").read_bytes() == (DATA / "mentions.csv").read_bytes()
+
+
+def test_values_in_square_brackets_are_shown_as_typed(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    mentions = data / "mentions.csv"
+    mentions.write_text(
+        mentions.read_text().replace(",school_teams,", ",[red]school[/red],", 1)
+    )
+    result = _run("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "found '[red]school[/red]'" in result.stderr
