@@ -118,14 +118,27 @@ class PreviewServer:
         between requests.
     port
         The port; 0 picks a free one (see `url`).
+
+    Raises
+    ------
+    NetreportError
+        If the port cannot be bound (already in use, or not allowed).
     """
 
     def __init__(self, site: Path, port: int = 8000) -> None:
         self.state = _BuildState()
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(site))
-        )
+        try:
+            self.httpd = http.server.ThreadingHTTPServer(
+                ("127.0.0.1", port), functools.partial(handler, directory=str(site))
+            )
+        except OSError as error:
+            message = (
+                f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}; "
+                "is another preview or server running there? Choose another "
+                "port with --port, or --port 0 for any free one"
+            )
+            raise NetreportError(message) from error
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -179,6 +192,7 @@ def preview(
             say(line)
         server.built(None)
 
+    # Bind first: a port already in use should fail before a build, not after.
     server = PreviewServer(site, port)
     rebuild()
     server.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -101,3 +102,22 @@ def test_a_chapter_edit_rebuilds_and_a_bad_one_keeps_the_last_good_site(
     assert "ZeroDivisionError" in state["error"]
     assert "A sentence added in preview." in preview.get("chapters/mentions.html")
     preview.wait_for(r"build failed, still serving the last good site")
+
+
+def test_a_port_in_use_fails_before_the_build_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netreport.cli import main
+
+    project = make_project(tmp_path / "book")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["preview", "--project", str(project), "--port", str(port)])
+    shown = capsys.readouterr().err
+    assert code == 1
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in shown
+    assert "--port 0" in shown
+    assert "Traceback" not in shown
+    assert not (project / "_site").exists()  # no build ran
