@@ -1,0 +1,95 @@
+"""A chapter's data-dependent sentence stops the build once the data disagree."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from netreport import claims
+from netreport.claims import claim
+from netreport.errors import NetreportError
+from netreport.render import CellError, render_project
+
+BOOK_YML = """\
+project:
+  type: book
+book:
+  title: Tiny
+  output-file: tiny
+  chapters:
+    - index.qmd
+    - chapters/one.qmd
+"""
+# The sentence claims one context leads; the cell above it checks.
+CHAPTER = """\
+# One
+
+```{{python}}
+#| include: false
+from netreport.claims import claim
+
+mentions = {{"district_leaders": {leaders}, "school_teams": 65}}
+```
+
+```{{python}}
+#| include: false
+claim(
+    max(mentions, key=mentions.get) == "district_leaders",
+    "most mentions are of work with district leaders",
+)
+```
+
+Hub members talked most about work with district leaders.
+"""
+
+
+def test_public_names() -> None:
+    assert claims.__all__ == ["claim"]
+
+
+def test_a_claim_that_holds_adds_nothing() -> None:
+    assert claim(True, "the distributions differ") == ""
+
+
+def test_a_claim_that_fails_quotes_the_statement() -> None:
+    with pytest.raises(NetreportError) as caught:
+        claim(False, "the distributions differ")
+
+    assert str(caught.value) == (
+        "the chapter's sentence no longer matches the data: "
+        "'the distributions differ' is not true of it. Rewrite the sentence, "
+        "or let the data choose its wording."
+    )
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_false_claim_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "_quarto.yml").write_text(BOOK_YML)
+    (tmp_path / "index.qmd").write_text("# Preface {.unnumbered}\n\nHello.\n")
+    chapter = tmp_path / "chapters" / "one.qmd"
+    chapter.write_text(CHAPTER.format(leaders=70))
+    render_project(tmp_path)
+    before = snapshot(tmp_path / "_site")
+
+    # New data: school teams now have the most mentions.
+    chapter.write_text(CHAPTER.format(leaders=40))
+    with pytest.raises(CellError) as caught:
+        render_project(tmp_path)
+
+    assert str(caught.value) == (
+        "chapters/one.qmd, line 12: NetreportError: the chapter's sentence "
+        "no longer matches the data: 'most mentions are of work with district "
+        "leaders' is not true of it. Rewrite the sentence, or let the data "
+        "choose its wording."
+    )
+    assert snapshot(tmp_path / "_site") == before
