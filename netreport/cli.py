@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
 
-from netreport.errors import NetreportError, NetreportWarning
+from netreport.errors import NetreportError, NetreportWarning, counted
 
 __all__ = ["main"]
 
@@ -361,9 +361,10 @@ def _warn_about_audit(case) -> None:
     unexplained = [r for r in case.audit.mismatches if not r.figure.note]
     if unexplained:
         warnings.warn(
-            f"{len(unexplained)} published figures differ from the data with no note "
-            f"saying why: {', '.join(r.figure.id for r in unexplained)}. Add a `note` "
-            "to each in published.yml, or correct the data.",
+            "published figures that differ from the data with no note saying why: "
+            f"{counted(len(unexplained), 'figure')} "
+            f"({', '.join(r.figure.id for r in unexplained)}). Add a `note` to "
+            "each in published.yml, or correct the data.",
             NetreportWarning,
             stacklevel=2,
         )

@@ -22,7 +22,7 @@ import pandera.pandas as pa
 
 from netreport.codebook import Codebook, Dimension, load_codebook
 from netreport.config import load_config
-from netreport.errors import InputError, NetreportWarning, Problem, shorten
+from netreport.errors import InputError, NetreportWarning, Problem, counted, shorten
 from netreport.spreadsheets import Table, read_table
 
 __all__ = ["ARTIFACT_COLUMNS", "MENTION_COLUMNS", "CodedData", "load_coded_data"]
@@ -341,9 +341,9 @@ def _resolve_codes(
             f"{old!r} -> {new} ({n}x)" for (old, new), n in renamed.items()
         )
         warnings.warn(
-            f"{path}: {sum(renamed.values())} cells use old names of renamed codes "
-            f"and were read as the current code: {listing}. Write the current "
-            "names in the file to silence this.",
+            f"{path}: renamed codes read as their current names in "
+            f"{counted(sum(renamed.values()), 'cell')}: {listing}. Write the "
+            "current names in the file to silence this.",
             NetreportWarning,
             stacklevel=2,
         )

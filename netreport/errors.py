@@ -16,6 +16,7 @@ __all__ = [
     "NetreportError",
     "NetreportWarning",
     "Problem",
+    "counted",
     "shorten",
 ]
 
@@ -41,6 +42,15 @@ def shorten(values: Iterable[object], limit: int = 8) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return f"{', '.join(items[:limit])} ... and {len(items) - limit} more"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number.
+
+    >>> counted(1, "cell"), counted(3, "cell"), counted(2, "figure", "figures")
+    ('1 cell', '3 cells', '2 figures')
+    """
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 @dataclass(frozen=True)
@@ -82,9 +92,7 @@ class InputError(NetreportError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = [f"{count} {noun} in the input:"]
+        lines = [f"{counted(len(self.problems), 'problem')} in the input:"]
         for p in self.problems[:50]:
             where = p.file
             if p.row is not None:
@@ -95,8 +103,8 @@ class InputError(NetreportError):
                 f"  {where}: found {_show(p.value)}; {p.reason}"
                 + (f" (allowed: {p.allowed})" if p.allowed else "")
             )
-        if count > 50:
-            lines.append(f"  ... and {count - 50} more")
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more")
         lines.append(self.advice)
         return "\n".join(lines)
 

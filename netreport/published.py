@@ -275,6 +275,8 @@ def audit_published(data: CodedData, figures: list[PublishedFigure]) -> Audit:
                 reproduced = rounded == Decimal(str(fig.value)).quantize(
                     _quantum(fig.decimals)
                 )
+            if fig.printed.strip().endswith("%"):
+                shown += "%"
         rows.append(AuditRow(fig, computed, shown, bool(reproduced)))
     return Audit(rows)
 

@@ -53,7 +53,7 @@ def test_strict_turns_a_renamed_code_warning_into_an_error(tmp_path):
     )
     relaxed = _run("check", cwd=tmp_path)
     assert relaxed.returncode == 0
-    assert "old names of renamed codes" in relaxed.stderr
+    assert "renamed codes read as their current names in 1 cell" in relaxed.stderr
     strict = _run("check", "--strict", cwd=tmp_path)
     assert strict.returncode == 1
     assert "strict" in strict.stderr and "'accountability'" in strict.stderr
