@@ -115,7 +115,7 @@ def test_a_port_in_use_fails_before_the_build_with_one_message(
         taken.listen()
         port = taken.getsockname()[1]
         code = main(["preview", "--project", str(project), "--port", str(port)])
-    shown = capsys.readouterr().err
+    shown = " ".join(capsys.readouterr().err.split())  # however it wraps
     assert code == 1
     assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in shown
     assert "--port 0" in shown
