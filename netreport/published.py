@@ -98,7 +98,18 @@ class Audit:
     def _repr_markdown_(self) -> str:
         lines = [
             "| Where | Figure | Printed | From the data | Match |",
-            "|:------|:-------|:--------|:--------------|:------|",
+            # Dash counts set the columns' relative widths in pandoc.
+            "|:"
+            + "-" * 14
+            + "|:"
+            + "-" * 36
+            + "|:"
+            + "-" * 10
+            + "|:"
+            + "-" * 10
+            + "|:"
+            + "-" * 26
+            + "|",
         ]
         for r in self.rows:
             mark = (
