@@ -61,6 +61,22 @@ def test_every_audience_gets_html_and_pdf(rendered: dict[str, Path]) -> None:
     assert (next(iter(rendered.values())).parent.parent / "index.html").is_file()
 
 
+def test_the_index_names_audiences_by_title_and_links_only_what_exists(
+    project: Path, rendered: dict[str, Path]
+) -> None:
+    index = next(iter(rendered.values())).parent.parent / "index.html"
+    page = text_of(index)
+    for audience in load_status_config(project).audiences:
+        assert f">{audience.title}</h2>" in page
+    assert ">District</h2>" not in page
+    assert "Download the PDF" not in page and "index.pdf" not in page
+    assert "Skip to the chapter" not in page
+    assert ">Skip to main content</a>" in page
+    links = re.findall(r'href="([^"#:]+)"', page)
+    assert "district/2020-21.pdf" in links
+    assert [link for link in links if not (index.parent / link).is_file()] == []
+
+
 @pytest.mark.parametrize("audience", ["funder", "district", "members"])
 def test_each_report_states_period_version_audience_and_reconstruction(
     rendered: dict[str, Path], audience: str

@@ -385,6 +385,7 @@ def _write_pages(
             "nr-page-title": {"t": "MetaInlines", "c": _without_number(chapter.title)},
             "nr-root": {"t": "MetaString", "c": _relative("", chapter.page)},
             "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, chapter.page)},
+            "nr-skip": {"t": "MetaString", "c": "Skip to the chapter"},
             "nr-front": {"t": "MetaBool", "c": index == 0},
             "nr-links": {"t": "MetaList", "c": [
                 {"t": "MetaMap", "c": {

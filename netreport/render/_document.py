@@ -117,7 +117,7 @@ def render_document(
         built = _build(source, html, staging, execute, cell_timeout)
         doc, front, figures, labels = built
         meta = _document_meta(front, stamp)
-        _write_html(doc, meta, staging / html.name, _link_root(html, root))
+        _write_html(doc, meta, staging / html.name, _link_root(html, root), pdf)
         if pdf:
             when = _source_date_epoch() if timestamp is None else timestamp
             _write_pdf(doc, meta, staging, html.stem, source.name, when)
@@ -251,14 +251,19 @@ def _link_root(html: Path, root: Path) -> str:
     return "" if relative == "." else relative + "/"
 
 
-def _write_html(doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str):
+def _write_html(
+    doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str, pdf: bool
+) -> None:
     page_meta = {
         **meta,
         "nr-page-title": meta["nr-title"],
         "nr-root": {"t": "MetaString", "c": root},
-        "nr-pdf": {"t": "MetaString", "c": target.with_suffix(".pdf").name},
+        # A document is not a chapter, and may be a list of other pages.
+        "nr-skip": {"t": "MetaString", "c": "Skip to main content"},
         "nr-front": {"t": "MetaBool", "c": False},
     }
+    if pdf:
+        page_meta["nr-pdf"] = {"t": "MetaString", "c": target.with_suffix(".pdf").name}
     template = target.parent / ".page.html"
     template.write_text(_resource("page.html"), encoding="utf-8")
     body = {**doc, "meta": page_meta}

@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
@@ -249,7 +249,9 @@ def render_status(
     for job in todo:
         cache.record(job)
     if jobs:
-        write_status_index(Path(jobs[0].site_root))
+        config = _config(jobs[0].project_dir)
+        titles = {audience.name: audience.title for audience in config.audiences}
+        write_status_index(Path(jobs[0].site_root), titles)
     return [Path(job.output) for job in jobs]
 
 
@@ -303,12 +305,17 @@ def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str
     return [pages[i] for i in range(len(jobs))]
 
 
-def write_status_index(root: Path) -> Path:
-    """Write ``index.html`` in the status folder, linking every report in it."""
+def write_status_index(root: Path, titles: Mapping[str, str]) -> Path:
+    """Write ``index.html`` in the status folder, linking every report in it.
+
+    Each audience's reports are headed by its title from `titles` (audience
+    name to title); a folder of an audience no longer in ``status.yml`` keeps
+    its folder name.
+    """
     reports = sorted(root.glob("*/*.html"))
     lines = ["---", 'title: "Status reports"', "---", ""]
     for folder in sorted({p.parent.name for p in reports}):
-        lines += [f"## {folder.capitalize()}", ""]
+        lines += [f"## {titles.get(folder, folder.capitalize())}", ""]
         lines += [
             f"- [{p.stem}]({folder}/{p.name}) ([PDF]({folder}/{p.stem}.pdf))"
             for p in reports
