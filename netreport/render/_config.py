@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from netreport.errors import NetreportError, shorten
+from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = ["BookConfig", "ChapterEntry", "load_book_config"]
 
@@ -92,78 +90,65 @@ def load_book_config(project_dir: Path) -> BookConfig:
     Raises
     ------
     NetreportError
-        If the file is missing, is not YAML, or holds a bad or unknown key.
+        If the file is missing or is not YAML, or listing every bad or
+        unknown key.
     """
     path = project_dir / "_quarto.yml"
-    if not path.is_file():
-        raise NetreportError(f"{path}: no _quarto.yml found; is this a Quarto book?")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise NetreportError(f"{path}: not valid YAML: {exc}") from exc
+    raw = load_yaml(path, "no _quarto.yml found; is this a Quarto book?") or {}
+    problems = YamlProblems(path, "_quarto.yml")
+    advice = "Fix these entries in _quarto.yml and render again."
     if not isinstance(raw, dict):
-        raise NetreportError(f"{path}: expected a mapping at the top level")
-    return _Reader(project_dir, path).book(raw)
+        problems.add("", "expected a mapping at the top level")
+        problems.raise_if_any(advice)
+    config = _Reader(project_dir, problems).book(raw)
+    problems.raise_if_any(advice)
+    return config
 
 
 class _Reader:
-    """Check the parsed YAML, raising errors that name the key path."""
+    """Check the parsed YAML, recording each problem as a key path."""
 
-    def __init__(self, project_dir: Path, path: Path) -> None:
+    def __init__(self, project_dir: Path, problems: YamlProblems) -> None:
         self.project_dir = project_dir
-        self.path = path
-
-    def fail(self, where: str, message: str) -> NetreportError:
-        return NetreportError(f"{self.path.name}: {where}: {message}")
-
-    def check_keys(self, where: str, mapping: Any, known: set[str]) -> dict:
-        if not isinstance(mapping, dict):
-            raise self.fail(where, f"expected a mapping, found {mapping!r}")
-        unknown = sorted(set(mapping) - known)
-        if unknown:
-            allowed = shorten(sorted(known), limit=12)
-            raise self.fail(
-                f"{where}.{unknown[0]}" if where else str(unknown[0]),
-                f"unknown key (allowed: {allowed})",
-            )
-        return mapping
+        self.problems = problems
 
     def text(self, where: str, value: Any) -> str:
+        # Quarto reads unquoted dates and numbers (a year as title) as text.
         if isinstance(value, dt.date):
             return value.isoformat()
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self.fail(where, f"expected text, found {value!r}")
-        return str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return self.problems.text(where, value)
 
     def book(self, raw: dict) -> BookConfig:
         own = {"project", "book", "bibliography", "csl", "execute", "lang"}
-        self.check_keys("", raw, own | _QUARTO_TOP_KEYS)
-        project = self.check_keys(
+        self.problems.mapping("", raw, own | _QUARTO_TOP_KEYS)
+        project = self.problems.mapping(
             "project",
             raw.get("project", {}),
             {"type", "output-dir"} | _QUARTO_PROJECT_KEYS,
         )
         if project.get("type") != "book":
-            raise self.fail(
+            self.problems.add(
                 "project.type",
                 f"the embedded engine renders books only; found {project.get('type')!r}"
                 " (allowed: book)",
             )
-        book = self.check_keys(
+        book = self.problems.mapping(
             "book",
             raw.get("book"),
             {"title", "subtitle", "author", "date", "chapters", "appendices",
              "output-file"} | _QUARTO_BOOK_KEYS,
         )  # fmt: skip
         if "title" not in book:
-            raise self.fail("book.title", "missing; a book needs a title")
+            self.problems.add("book.title", "missing; a book needs a title")
         chapters = self.chapter_list("book.chapters", book.get("chapters"), False)
         chapters += self.chapter_list(
             "book.appendices", book.get("appendices", []), True
         )
         return BookConfig(
             project_dir=self.project_dir,
-            title=self.text("book.title", book["title"]),
+            title=self.text("book.title", book.get("title", "")),
             subtitle=self.optional_text("book.subtitle", book.get("subtitle")),
             authors=self.authors(book.get("author", raw.get("author"))),
             date=self.date(book.get("date", raw.get("date"))),
@@ -171,7 +156,7 @@ class _Reader:
             output_dir=self.project_dir
             / self.text("project.output-dir", project.get("output-dir", "_site")),
             output_file=self.text(
-                "book.output-file", book.get("output-file", _slug(book["title"]))
+                "book.output-file", book.get("output-file", _slug(book.get("title")))
             ),
             lang=self.text("lang", raw.get("lang", "en")),
             bibliography=tuple(self.bibliography(raw.get("bibliography"))),
@@ -207,13 +192,14 @@ class _Reader:
     def chapter_list(
         self, where: str, value: Any, appendix: bool
     ) -> list[ChapterEntry]:
-        if not isinstance(value, list) or (not value and not appendix):
-            raise self.fail(where, "expected a list of .qmd files")
+        value = self.problems.sequence(
+            where, value, "a list of .qmd files", empty=appendix
+        )
         entries: list[ChapterEntry] = []
         for i, item in enumerate(value):
             here = f"{where}[{i}]"
             if isinstance(item, dict):
-                self.check_keys(here, item, {"part", "chapters"})
+                self.problems.mapping(here, item, {"part", "chapters"})
                 part = self.text(f"{here}.part", item.get("part", ""))
                 if part.endswith(".qmd"):
                     raise NotImplementedError(
@@ -232,15 +218,16 @@ class _Reader:
     def chapter_file(self, where: str, value: Any) -> Path:
         text = self.text(where, value)
         if not text.endswith(".qmd"):
-            raise self.fail(where, f"{text}: expected a .qmd file")
-        self.existing(where, text)
+            self.problems.add(where, f"{text}: expected a .qmd file")
+        else:
+            self.existing(where, text)
         return Path(text)
 
     def existing(self, where: str, value: Any) -> Path:
         text = self.text(where, value)
         path = self.project_dir / text
         if not path.is_file():
-            raise self.fail(where, f"file {text} does not exist")
+            self.problems.add(where, f"file {text} does not exist")
         return path
 
     def bibliography(self, value: Any) -> list[Path]:
@@ -251,7 +238,7 @@ class _Reader:
         return [self.existing("bibliography", value)]
 
     def execute(self, value: Any) -> dict[str, Any]:
-        options = self.check_keys(
+        options = self.problems.mapping(
             "execute", value, _EXECUTE_KEYS | _QUARTO_EXECUTE_KEYS
         )
         return {k: v for k, v in options.items() if k in _EXECUTE_KEYS}

@@ -1,7 +1,7 @@
 """Read ``status.yml``: the audiences, what each is shown, and its rules.
 
-Strict, like ``_quarto.yml``: an unknown key or a bad value stops the run
-with a path into the file, e.g. ``status.audiences[2].threshold: expected a
+Strict, like ``_quarto.yml``: every unknown key or bad value is reported,
+each as a path into the file, e.g. ``status.audiences[2].threshold: expected a
 whole number ≥ 1, found 'ten'``.
 """
 
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from netreport.errors import NetreportError, shorten
+from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = ["SECTIONS", "Audience", "StatusConfig", "load_status_config"]
 
@@ -90,98 +89,84 @@ def load_status_config(project_dir: Path) -> StatusConfig:
     Raises
     ------
     NetreportError
-        Naming the key path of the first bad or unknown key.
+        Listing the key path of every bad or unknown key.
     """
     path = Path(project_dir) / "status.yml"
-    if not path.is_file():
-        raise NetreportError(
-            f"{path}: no status.yml; it lists the audiences of the status reports"
-        )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise NetreportError(f"{path}: not valid YAML: {exc}") from exc
-    return _Reader(Path(project_dir), path).config(raw)
+    raw = load_yaml(path, "no status.yml; it lists the audiences of the status reports")
+    problems = YamlProblems(path, "status.yml")
+    config = _Reader(Path(project_dir), problems).config(raw)
+    problems.raise_if_any("Fix these entries in status.yml and run again.")
+    return config
 
 
 class _Reader:
-    def __init__(self, project_dir: Path, path: Path) -> None:
+    def __init__(self, project_dir: Path, problems: YamlProblems) -> None:
         self.project_dir = project_dir
-        self.path = path
-
-    def fail(self, where: str, message: str) -> NetreportError:
-        return NetreportError(f"{self.path.name}: {where}: {message}")
-
-    def mapping(self, where: str, value: Any, known: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, found {_show(value)}")
-        for key in value:
-            if key not in known:
-                raise self.fail(
-                    f"{where}.{key}" if where else str(key),
-                    f"unknown key (allowed: {shorten(sorted(known))})",
-                )
-        return value
+        self.problems = problems
 
     def text(self, where: str, value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"expected text, found {_show(value)}")
-        return value
+        return self.problems.text(where, value, blank=False)
 
     def threshold(self, where: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(where, f"expected a whole number ≥ 1, found {_show(value)}")
-        return value
+        return self.problems.whole_number(where, value, default=10, minimum=1)
 
     def config(self, raw: Any) -> StatusConfig:
-        top = self.mapping("", raw, _TOP_KEYS)
+        # Without a `status:` mapping nothing below it can be checked.
+        nothing = StatusConfig(self.problems.path, "", self.project_dir, ())
+        top = self.problems.mapping("", raw, _TOP_KEYS)
+        if not isinstance(raw, dict):
+            return nothing
         if "status" not in top:
-            raise self.fail("status", "missing; the file starts with `status:`")
-        status = self.mapping("status", top["status"], _STATUS_KEYS)
+            self.problems.add("status", "missing; the file starts with `status:`")
+            return nothing
+        status = self.problems.mapping("status", top["status"], _STATUS_KEYS)
+        if not isinstance(top["status"], dict):
+            return nothing
         threshold = self.threshold("status.threshold", status.get("threshold", 10))
-        audiences = status.get("audiences")
-        if not isinstance(audiences, list) or not audiences:
-            raise self.fail(
-                "status.audiences",
-                f"expected a list of audiences, found {_show(audiences)}",
-            )
+        audiences = self.problems.sequence(
+            "status.audiences",
+            status.get("audiences"),
+            "a list of audiences",
+            empty=False,
+        )
         parsed = tuple(
-            self.audience(f"status.audiences[{i}]", entry, threshold)
+            audience
             for i, entry in enumerate(audiences)
+            if (audience := self.audience(f"status.audiences[{i}]", entry, threshold))
         )
         self.unique_names(parsed)
         return StatusConfig(
-            path=self.path,
+            path=self.problems.path,
             network=self.text("status.network", status.get("network", "the network")),
             output_dir=self.project_dir
             / self.text("status.output-dir", status.get("output-dir", "_site/status")),
             audiences=parsed,
         )
 
-    def audience(self, where: str, raw: Any, threshold: int) -> Audience:
-        entry = self.mapping(where, raw, _AUDIENCE_KEYS)
-        for key in ("name", "title", "template"):
-            if key not in entry:
-                raise self.fail(f"{where}.{key}", "missing")
-        name = self.text(f"{where}.name", entry["name"])
-        if not _NAME.match(name):
-            raise self.fail(
+    def audience(self, where: str, raw: Any, threshold: int) -> Audience | None:
+        entry = self.problems.mapping(where, raw, _AUDIENCE_KEYS)
+        if not isinstance(raw, dict):
+            return None
+        name = self.required_text(where, entry, "name")
+        if name and not _NAME.match(name):
+            self.problems.add(
                 f"{where}.name",
                 f"expected lower-case letters, digits, - or _, found {_show(name)}",
             )
-        template = Path(self.text(f"{where}.template", entry["template"]))
-        if not (self.project_dir / template).is_file():
-            raise self.fail(f"{where}.template", f"file {template} does not exist")
+        title = self.required_text(where, entry, "title")
+        template = Path(self.required_text(where, entry, "template"))
+        if template.name and not (self.project_dir / template).is_file():
+            self.problems.add(f"{where}.template", f"file {template} does not exist")
         external = entry.get("external", True)
         if not isinstance(external, bool):
-            raise self.fail(
+            self.problems.add(
                 f"{where}.external", f"expected true or false, found {_show(external)}"
             )
         return Audience(
             name=name,
-            title=self.text(f"{where}.title", entry["title"]),
+            title=title,
             template=template,
-            external=external,
+            external=bool(external),
             threshold=self.threshold(
                 f"{where}.threshold", entry.get("threshold", threshold)
             ),
@@ -190,12 +175,17 @@ class _Reader:
             ),
         )
 
+    def required_text(self, where: str, entry: dict[str, Any], key: str) -> str:
+        if key not in entry:
+            self.problems.add(f"{where}.{key}", "missing")
+            return ""
+        return self.text(f"{where}.{key}", entry[key])
+
     def sections(self, where: str, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list of sections, found {_show(value)}")
+        value = self.problems.sequence(where, value, "a list of sections")
         for i, section in enumerate(value):
             if section not in SECTIONS:
-                raise self.fail(
+                self.problems.add(
                     f"{where}[{i}]",
                     f"unknown section {_show(section)} "
                     f"(allowed: {shorten(SECTIONS, 12)})",
@@ -206,7 +196,7 @@ class _Reader:
         seen: set[str] = set()
         for i, audience in enumerate(audiences):
             if audience.name in seen:
-                raise self.fail(
+                self.problems.add(
                     f"status.audiences[{i}].name",
                     f"{audience.name!r} names an earlier audience too",
                 )
