@@ -77,7 +77,8 @@ def release(
     Parameters
     ----------
     version
-        ``MAJOR.MINOR.PATCH``; a version already released is refused.
+        ``MAJOR.MINOR.PATCH``, greater than every version already released
+        (compared number by number, so 1.10.0 follows 1.9.0).
     date
         The release date; today (UTC) if None. Ignored for the build time
         when ``SOURCE_DATE_EPOCH`` is set.
@@ -87,8 +88,9 @@ def release(
     Raises
     ------
     NetreportError
-        For a malformed or existing version, or a failed build (then nothing
-        is archived and ``_site/`` is left as it was).
+        For a malformed version, one not newer than the newest release, or
+        a failed build (then nothing is archived and ``_site/`` is left as
+        it was).
     """
     from netreport.rebuild import build
     from netreport.render._config import load_book_config
@@ -103,6 +105,7 @@ def release(
             f"version {version}: already released in {folder}; a release is "
             "never overwritten, so give the new one a new version number"
         )
+    _check_newer(version, released_versions(versions))
     with _release_date(date):
         outcome = build(project_dir, version=version, strict=strict, on_case=on_case)
     previous = _previous(versions, version)
@@ -141,6 +144,18 @@ def _check_version(version: str) -> None:
     if not _VERSION.match(version):
         raise NetreportError(
             f"version: expected MAJOR.MINOR.PATCH such as 1.1.0, found {version!r}"
+        )
+
+
+def _check_newer(version: str, released: list[str]) -> None:
+    # Releases are compared with the one before; an older number would be
+    # compared with nothing, or with a later release.
+    if released and _key(version) <= _key(released[-1]):
+        newest = released[-1]
+        major, minor, patch = _key(newest)
+        raise NetreportError(
+            f"version {version}: not newer than the newest release, {newest}; "
+            f"give a greater MAJOR.MINOR.PATCH, such as {major}.{minor}.{patch + 1}"
         )
 
 

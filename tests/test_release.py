@@ -122,6 +122,30 @@ def test_a_release_is_never_overwritten(released) -> None:
         release(project, "1.1.0")
 
 
+@pytest.mark.parametrize("version", ["1.0.1", "1.0.10", "0.9.9"])
+def test_a_version_older_than_the_newest_release_is_refused(
+    released, version: str
+) -> None:
+    project, _, _ = released
+    with pytest.raises(
+        NetreportError,
+        match=rf"version {version}: not newer than the newest release, 1\.1\.0; "
+        r"give a greater MAJOR\.MINOR\.PATCH, such as 1\.1\.1",
+    ):
+        release(project, version)
+    assert not (project / "_site" / "versions" / version).exists()
+
+
+def test_versions_are_ordered_number_by_number(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "book")
+    for version in ("1.10.0", "1.9.0"):  # 1.9.0 is the older one
+        folder = project / "_site" / "versions" / version
+        folder.mkdir(parents=True)
+        (folder / "provenance.json").write_text("{}")
+    with pytest.raises(NetreportError, match=r"newest release, 1\.10\.0;"):
+        release(project, "1.9.1")
+
+
 @pytest.mark.parametrize("version", ["1.1", "v1.2.0", "1.02.0", "1.2.0-rc1"])
 def test_a_malformed_version_is_refused(tmp_path: Path, version: str) -> None:
     with pytest.raises(
