@@ -25,6 +25,7 @@ of are shown; `percentages` blanks every other one.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -259,6 +260,13 @@ def cell_range(
     its total, that no count is negative, and that a cell marked "fewer
     than `threshold`" is below it.
     """
+    if grid.shape[1] == 1:
+        return _column_range(grid[:, 0], hidden, primary, threshold, cell[0])
+    return _programme_range(grid, hidden, primary, threshold, cell)
+
+
+def _programme_range(grid, hidden, primary, threshold, cell) -> tuple[float, float]:
+    """`cell_range` by a linear programme, for a table of any shape."""
     order = sorted(hidden)
     equations = _lines(grid.shape)
     flat = grid.reshape(-1).astype(float)
@@ -276,6 +284,29 @@ def cell_range(
         result = linprog(sign * goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds)
         ends.append(sign * result.fun if result.status == 0 else np.inf * sign)
     return ends[0], ends[1]
+
+
+def _column_range(column, hidden, primary, threshold, row) -> tuple[float, float]:
+    """`cell_range` of a one-column table, without a linear programme.
+
+    Its one equation (the cells add up to the total) and the bounds leave
+    each hidden cell an interval with closed-form ends. Like the linear
+    programme's answer, an unbounded maximum comes back as ``-inf``.
+    """
+    last = len(column) - 1
+    cap = {r: threshold - 1 if (r, 0) in primary else math.inf for r, _ in hidden}
+    inner = [r for r in cap if r != last]
+    shown = sum(int(v) for r, v in enumerate(column[:last]) if r not in cap)
+    if last not in cap:
+        # The hidden cells share what the shown total leaves.
+        rest = int(column[last]) - shown
+        others = sum(cap[r] for r in inner if r != row)
+        low, high = max(0, rest - others), min(cap[row], rest)
+    elif row == last:
+        low, high = shown, min(cap[last], shown + sum(cap[r] for r in inner))
+    else:
+        low, high = 0, min(cap[row], cap[last] - shown)
+    return float(low), (-math.inf if high == math.inf else float(high))
 
 
 def _cheapest_cover(grid, hidden: set[Cell], exposed: Cell, protects) -> set[Cell]:

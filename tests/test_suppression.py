@@ -164,3 +164,22 @@ def test_same_table_same_choice() -> None:
     again = [suppress(t, THRESHOLD).hidden for t in tables]
     for a, b in zip(first, again, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_column_ranges_match_the_linear_programme(seed: int) -> None:
+    # A one-column table's ranges are worked out in closed form; they must
+    # agree with the linear programme the module uses for wider tables.
+    from netreport.suppression import _column_range, _programme_range
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        inner = rng.choice([0, 1, 3, 9, 10, 12, 40, 200], size=rng.integers(1, 8))
+        grid = np.append(inner, inner.sum()).reshape(-1, 1)
+        threshold = int(rng.choice([2, 5, 10]))
+        primary = {(r, 0) for r in range(len(grid)) if grid[r, 0] < threshold}
+        hidden = primary | {(r, 0) for r in range(len(grid)) if rng.random() < 0.3}
+        for cell in sorted(hidden):
+            fast = _column_range(grid[:, 0], hidden, primary, threshold, cell[0])
+            slow = _programme_range(grid, hidden, primary, threshold, cell)
+            assert fast == pytest.approx(slow, abs=1e-6), (grid.ravel(), hidden, cell)
