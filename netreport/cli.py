@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
 
-from netreport.errors import NetreportError, NetreportWarning, counted
+from netreport.errors import InputError, NetreportError, NetreportWarning, counted
 
 __all__ = ["main"]
 
@@ -216,8 +216,19 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    if args.engine == "embedded":
-        return _build_embedded(args)
+    try:
+        if args.engine == "embedded":
+            return _build_embedded(args)
+        return _build_quarto(args)
+    except InputError as error:
+        # The data is checked before anything is rendered, and a new site
+        # replaces the old one only once whole: the old one is untouched.
+        raise InputError(
+            error.problems, f"{error.advice} The last good build was left as it was."
+        ) from None
+
+
+def _build_quarto(args: argparse.Namespace) -> int:
     from netreport.case import load_case
     from netreport.provenance import describe_build
     from netreport.publish_check import check_site

@@ -27,10 +27,7 @@ from netreport.spreadsheets import Table, read_table
 
 __all__ = ["ARTIFACT_COLUMNS", "MENTION_COLUMNS", "CodedData", "load_coded_data"]
 
-_ADVICE = (
-    "Correct these cells in the data files (or add the spelling as an alias "
-    "in codebook.yml) and build again; the last good build was left as it was."
-)
+_NOT_A_CODE = "not a code of"
 
 # Columns each dataset must have, and those it may have. Columns named after
 # a codebook dimension hold that dimension's codes.
@@ -147,7 +144,7 @@ def load_coded_data(data_dir: Path | str) -> CodedData:
     if not problems:
         _check_links(files, frames["artifacts"], frames["mentions"], problems)
     if problems:
-        raise InputError(problems, _ADVICE)
+        raise InputError(problems, _advice(problems))
     return CodedData(
         codebook=codebook,
         artifacts=_typed(frames["artifacts"], "artifacts", codebook),
@@ -155,6 +152,16 @@ def load_coded_data(data_dir: Path | str) -> CodedData:
         files=files,
         reconstruction=(data_dir / "reconstruction.yml").exists(),
     )
+
+
+def _advice(problems: list[Problem]) -> str:
+    """What to do next; an alias only helps with a code the codebook lacks."""
+    if any(p.reason.startswith(_NOT_A_CODE) for p in problems):
+        return (
+            "Correct these in the files named (or add the spelling as an alias "
+            "in codebook.yml) and run again."
+        )
+    return "Correct these in the files named and run again."
 
 
 def _data_file(data_dir: Path, dataset: str, problems: list[Problem]) -> Path:
@@ -226,7 +233,7 @@ def _check_table(
         )
         return pd.DataFrame()
     before = len(problems)
-    _check_header(path, dataset, header, problems)
+    _check_header(table, dataset, problems)
     if len(problems) > before:
         return pd.DataFrame()
 
@@ -264,9 +271,8 @@ def _reading_order(header: list[str]):
     return key
 
 
-def _check_header(
-    path: Path, dataset: str, header: list[str], problems: list[Problem]
-) -> None:
+def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
+    path, header = table.path, table.header
     known = _REQUIRED[dataset] + _OPTIONAL[dataset]
     for column, count in Counter(header).items():
         if count > 1:
@@ -280,6 +286,8 @@ def _check_header(
                     f"the header names it {count} times",
                 )
             )
+    required = shorten(table.column_shown(c) for c in _REQUIRED[dataset])
+    has = shorten(table.column_shown(c) for c in header)
     for column in _REQUIRED[dataset]:
         if column not in header:
             problems.append(
@@ -288,8 +296,8 @@ def _check_header(
                     1,
                     column,
                     None,
-                    shorten(header),
-                    "a required column is missing",
+                    required,
+                    f"a required column is missing; the header has: {has}",
                 )
             )
     for column in header:
@@ -300,7 +308,9 @@ def _check_header(
                     1,
                     column,
                     column,
-                    shorten(known),
+                    # Given whole: cut short, the list would hide the
+                    # optional columns, which come last.
+                    ", ".join(table.column_shown(c) for c in known),
                     "the column is not part of the " + dataset + " layout",
                 )
             )
@@ -356,7 +366,7 @@ def _unknown_code(
         c.label: c.name for c in dim.codes
     }
     nearest = difflib.get_close_matches(value, list(spellings), n=1, cutoff=0.6)
-    reason = f"not a code of {dim.label.lower()}"
+    reason = f"{_NOT_A_CODE} {dim.label.lower()}"
     if nearest:
         reason += f"; did you mean {spellings[nearest[0]]!r}?"
     return Problem(str(path), row, column, value, shorten(dim.code_names), reason)

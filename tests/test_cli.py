@@ -42,6 +42,19 @@ def test_bad_data_gives_a_message_and_no_traceback(tmp_path):
     assert "row 5" in result.stderr and "'context'" in result.stderr
     assert "'schol teams'" in result.stderr
     assert "did you mean 'school_teams'?" in result.stderr
+    assert "or add the spelling as an alias in codebook.yml" in result.stderr
+    assert "last good build" not in result.stderr  # check builds nothing
+
+
+def test_a_build_with_bad_data_says_the_last_good_build_was_kept(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    shutil.copyfile(DATA.parent / "_quarto.yml", tmp_path / "_quarto.yml")
+    (tmp_path / "data" / "mentions.csv").write_text("mention_id\nM1\n")
+    result = _run("build", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "column 'context': found nothing; a required column" in result.stderr
+    assert "alias" not in result.stderr
+    assert "The last good build was left as it was." in result.stderr
 
 
 def test_strict_turns_a_renamed_code_warning_into_an_error(tmp_path):

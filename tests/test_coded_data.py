@@ -6,7 +6,8 @@ head holds ``key: value`` lines (``outcome`` is ``error``, ``warning`` or
 ``ok``; ``problems`` counts the problems an error lists; ``artifacts`` and
 ``mentions`` count the rows an accepted case loads; ``remove`` names a
 shipped file to delete; ``import`` names a file of the case to run
-``netreport import`` on before loading); every line after the first blank
+``netreport import`` on before loading; ``absent`` lists, split by
+`` | ``, text the message must not hold); every line after the first blank
 line must appear in the error or warning message, in the order given. A
 case's ``netreport.yml`` goes to the project folder, beside ``data/``.
 """
@@ -38,6 +39,7 @@ class Expected:
     remove: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     imports: str | None = None
+    absent: list[str] = field(default_factory=list)
 
 
 def read_expected(path: Path) -> Expected:
@@ -52,6 +54,7 @@ def read_expected(path: Path) -> Expected:
         "mentions",
         "remove",
         "import",
+        "absent",
     }
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
@@ -62,6 +65,7 @@ def read_expected(path: Path) -> Expected:
         remove=keys["remove"].split(", ") if "remove" in keys else [],
         lines=[line for line in text[blank:] if line],
         imports=keys.get("import"),
+        absent=keys["absent"].split(" | ") if "absent" in keys else [],
     )
 
 
@@ -127,6 +131,8 @@ def test_bad_input(case: Path, tmp_path: Path) -> None:
         found = message.find(line, at)
         assert found >= 0, f"{line!r} is not (or not in order) in:\n{message}"
         at = found + len(line)
+    for text in expected.absent:
+        assert text not in message, f"{text!r} should not be in:\n{message}"
 
 
 def test_every_case_says_what_it_must_produce() -> None:
