@@ -41,6 +41,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from netreport.staging import CARRIED_OVER, clean_leftovers
+
 __all__ = [
     "BuildOutcome",
     "ChapterCache",
@@ -487,13 +489,15 @@ def build(
         "version": version,
         "strict": strict,
     }
+    output_dir = (output_dir or _output_dir(project_dir)).resolve()
+    # Before the check: a killed build may have left the site retired.
+    clean_leftovers(output_dir)
     if not force:
         lines = check_up_to_date(project_dir, options)
         if lines is not None:
             logger.info("nothing changed since the last build; outputs kept")
             figures = (_load_state(project_dir) or {}).get("figures", [])
             return BuildOutcome(lines, skipped=True, figures=figures)
-    output_dir = (output_dir or _output_dir(project_dir)).resolve()
     return _render(project_dir, output_dir, options, force, on_case)
 
 
@@ -589,8 +593,6 @@ def published_values(case: Any) -> list[dict[str, str]]:
 
 def _site_digests(output_dir: Path) -> dict[str, str | None]:
     """Digest of each file the build wrote (not kept folders like versions/)."""
-    from netreport.render._staging import CARRIED_OVER
-
     digests = {}
     for path in sorted(output_dir.rglob("*")):
         relative = path.relative_to(output_dir)

@@ -232,7 +232,7 @@ def _archive(
     config: Any, version: str, figures: list[dict[str, str]], folder: Path
 ) -> None:
     """Copy the built site into `folder`, whole or not at all."""
-    from netreport.render._staging import CARRIED_OVER
+    from netreport.staging import CARRIED_OVER
 
     site = config.output_dir
     temporary = folder.with_name(f".{version}.partial")

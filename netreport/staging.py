@@ -12,8 +12,11 @@ dir is still either the previous site or the new one, whole:
   are used, and a build killed between them leaves the old site under a
   temporary name, which the next build puts back.
 
-Temporary directories carry the id of the process that made them. A build
-removes the ones whose process is gone, left by a killed build, and logs it.
+Temporary directories carry the id of the process that made them. Every
+build, even one with nothing to rebuild, removes the ones whose process is
+gone, left by a killed build, and logs it (`clean_leftovers`). The module
+uses the standard library only, so that check costs a build with nothing
+to do next to nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["CARRIED_OVER", "staged_output"]
+__all__ = ["CARRIED_OVER", "clean_leftovers", "staged_output"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ _RENAME_EXCHANGE = 2
 def staged_output(output_dir: Path) -> Iterator[Path]:
     """Yield an empty directory that replaces `output_dir` if the block succeeds."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(output_dir)
+    clean_leftovers(output_dir)
     staging = Path(
         tempfile.mkdtemp(
             prefix=f".{output_dir.name}.render-{os.getpid()}-", dir=output_dir.parent
@@ -116,8 +119,15 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def _clean_leftovers(output_dir: Path) -> None:
-    """Remove temporary dirs of killed builds; put back a site left retired."""
+def clean_leftovers(output_dir: Path) -> None:
+    """Remove temporary dirs of killed builds; put back a site left retired.
+
+    Looks beside `output_dir` for the ``.<name>.render-<pid>-*`` and
+    ``.<name>.old-<pid>-*`` folders of builds whose process is gone; those
+    of a running build are left alone.
+    """
+    if not output_dir.parent.is_dir():
+        return
     pattern = re.compile(rf"\.{re.escape(output_dir.name)}\.(render|old)-(\d+)-")
     for path in sorted(output_dir.parent.iterdir()):
         match = pattern.match(path.name)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from site_projects import MINI_BOOK, copy_project
 
-from netreport.render._staging import staged_output
+from netreport.staging import staged_output
 
 KILLS = 8
 SEED = 20240501
@@ -140,6 +140,38 @@ def test_a_later_build_removes_a_killed_builds_temp_dirs(tmp_path, caplog):
     assert "removed ._site.render-999999999-abc, left by a build that was killed" in (
         caplog.text
     )
+
+
+def test_a_build_with_nothing_to_do_still_removes_a_killed_builds_temp_dir(
+    project, caplog
+):
+    # The leftover of a `kill -9` during `build --force`; no process has this
+    # id (it is above Linux's pid_max).
+    subprocess.run([sys.executable, "-m", "netreport.cli", "build"], cwd=project,
+                   check=True, capture_output=True)  # fmt: skip
+    stale = project / "._site.render-999999999-k3x9"
+    stale.mkdir()
+    (stale / "index.html").write_text("half")
+    probe = (
+        "import sys; from pathlib import Path; from netreport.rebuild import build;"
+        "print(build(Path('.')).skipped, 'matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project,
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    # Skipped, and nothing heavy loaded.
+    assert done.stdout.split() == ["True", "False"], done.stdout + done.stderr
+    assert _leftovers(project) == []
+    assert "removed ._site.render-999999999-k3x9, left by a build that was killed" in (
+        done.stderr
+    )
+
+
+def test_git_ignores_what_a_killed_build_leaves():
+    root = Path(__file__).parent.parent
+    names = ["._site.render-4242-k3x9/index.html", "._site.old-4242-k3x9/index.html"]
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *names],
+                             cwd=root, capture_output=True, text=True)  # fmt: skip
+    assert ignored.stdout.split() == names
 
 
 def test_a_running_builds_temp_dir_is_left_alone(tmp_path):

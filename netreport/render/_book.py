@@ -46,7 +46,7 @@ from netreport.render._execute import ExecutedChapter, execute_chapter
 from netreport.render._pandoc import markdown_to_ast, run_pandoc
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
-from netreport.render._staging import staged_output
+from netreport.staging import staged_output
 
 __all__ = ["render_book"]
 
