@@ -140,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
     bring.add_argument(
         "--dry-run", action="store_true", help="check and summarise, write nothing"
     )
+    bring.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace data files that already hold rows (each old file is kept "
+        "as <name>.previous)",
+    )
     bring.set_defaults(run=_import)
     _add_status_parser(commands)
     return parser
@@ -346,7 +352,9 @@ def _check(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from netreport.importing import import_file
 
-    report = import_file(args.file, args.project, write=not args.dry_run)
+    report = import_file(
+        args.file, args.project, write=not args.dry_run, replace=args.replace
+    )
     for line in report.lines():
         _console.print(line)
     return 0

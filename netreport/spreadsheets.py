@@ -65,6 +65,22 @@ class Table:
         """The column name as the researcher's file writes it."""
         return self.shown.get(column, column) if column else column
 
+    def rename(self, columns: Mapping[str, str]) -> None:
+        """Our names for the columns the project config maps.
+
+        Parameters
+        ----------
+        columns
+            Our column name -> the header the file uses.
+        """
+        theirs = {name.strip().lower(): ours for ours, name in columns.items()}
+        self.shown.update(columns)  # a mapped column the file lacks, too
+        for i, name in enumerate(self.header):
+            ours = theirs.get(name.lower())
+            if ours is not None and ours != name:
+                self.header[i] = ours
+                self.shown[ours] = name
+
 
 def is_formula_like(value: object) -> bool:
     """Whether a spreadsheet would run this cell as a formula.
@@ -122,7 +138,7 @@ def read_table(
         table = _read_csv(path, problems)
     if table is None:
         return None
-    _rename(table, columns or {})
+    table.rename(columns or {})
     _check_cells(table, problems)
     _warn_formulas(table)
     return table
@@ -330,17 +346,6 @@ def _check_merged(path: Path, ws, table: Table, problems: list[Problem]) -> None
 
 
 # Columns and cells -----------------------------------------------------------
-
-
-def _rename(table: Table, columns: Mapping[str, str]) -> None:
-    """Our names for the columns the project config maps."""
-    theirs = {name.strip().lower(): ours for ours, name in columns.items()}
-    table.shown.update(columns)  # a mapped column the file lacks, too
-    for i, name in enumerate(table.header):
-        ours = theirs.get(name.lower())
-        if ours is not None and ours != name:
-            table.header[i] = ours
-            table.shown[ours] = name
 
 
 def _check_cells(table: Table, problems: list[Problem]) -> None:

@@ -6,10 +6,11 @@ head holds ``key: value`` lines (``outcome`` is ``error``, ``warning`` or
 ``ok``; ``problems`` counts the problems an error lists; ``artifacts`` and
 ``mentions`` count the rows an accepted case loads; ``remove`` names a
 shipped file to delete; ``import`` names a file of the case to run
-``netreport import`` on before loading; ``absent`` lists, split by
-`` | ``, text the message must not hold); every line after the first blank
-line must appear in the error or warning message, in the order given. A
-case's ``netreport.yml`` goes to the project folder, beside ``data/``.
+``netreport import`` on before loading, ``replace: yes`` lets that import
+replace the shipped data; ``absent`` lists, split by `` | ``, text the
+message must not hold); every line after the first blank line must appear
+in the error or warning message, in the order given. A case's
+``netreport.yml`` goes to the project folder, beside ``data/``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Expected:
     remove: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     imports: str | None = None
+    replace: bool = False
     absent: list[str] = field(default_factory=list)
 
 
@@ -54,6 +56,7 @@ def read_expected(path: Path) -> Expected:
         "mentions",
         "remove",
         "import",
+        "replace",
         "absent",
     }
     if unknown:
@@ -65,6 +68,7 @@ def read_expected(path: Path) -> Expected:
         remove=keys["remove"].split(", ") if "remove" in keys else [],
         lines=[line for line in text[blank:] if line],
         imports=keys.get("import"),
+        replace=keys.get("replace") == "yes",
         absent=keys["absent"].split(" | ") if "absent" in keys else [],
     )
 
@@ -92,12 +96,12 @@ def case_dir(tmp_path: Path, case: Path) -> Path:
 
 
 def load_quietly(
-    data_dir: Path, imports: str | None = None
+    data_dir: Path, imports: str | None = None, replace: bool = False
 ) -> tuple[CodedData, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if imports:
-            import_file(data_dir / imports, data_dir.parent)
+            import_file(data_dir / imports, data_dir.parent, replace=replace)
         data = load_coded_data(data_dir)
     ours = [str(w.message) for w in caught if issubclass(w.category, NetreportWarning)]
     return data, ours
@@ -112,14 +116,14 @@ def test_bad_input(case: Path, tmp_path: Path) -> None:
 
     if expected.outcome == "error":
         with pytest.raises(NetreportError) as caught:
-            load_quietly(data_dir, expected.imports)
+            load_quietly(data_dir, expected.imports, expected.replace)
         message = str(caught.value)
         if expected.problems is not None:
             assert isinstance(caught.value, InputError)
             assert len(caught.value.problems) == expected.problems, message
         assert "Traceback" not in message
     else:
-        data, messages = load_quietly(data_dir, expected.imports)
+        data, messages = load_quietly(data_dir, expected.imports, expected.replace)
         message = "\n".join(messages)
         assert bool(messages) == (expected.outcome == "warning"), message
         for name, count in expected.rows.items():

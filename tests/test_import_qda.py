@@ -193,6 +193,45 @@ def test_import_stages_nothing_beside_the_data_on_failure(tmp_path: Path) -> Non
     assert sorted(p.name for p in root.iterdir()) == ["data"]
 
 
+def test_replace_keeps_the_previous_file_and_says_so(tmp_path: Path, capsys) -> None:
+    root = project(tmp_path)
+    mentions = root / "data" / "mentions.csv"
+    shutil.copyfile(DATA / "mentions.csv", mentions)
+    new = tmp_path / "new.csv"
+    new.write_text(
+        EMPTY_MENTIONS + "M1,H1,network,technical_rational,disuse,,administration,\n",
+        encoding="utf-8",
+    )
+    refused = main(["import", str(new), "--project", str(root)])
+    assert refused == 1 and "176 rows now, 1 row after" in capsys.readouterr().err
+    assert filecmp.cmp(mentions, DATA / "mentions.csv", shallow=False)
+
+    assert main(["import", str(new), "--project", str(root), "--replace"]) == 0
+    out = capsys.readouterr().err
+    assert f"replaced {mentions} (176 rows) with 1 row" in out
+    assert f"the old file is kept as {mentions}.previous" in out
+    assert filecmp.cmp(f"{mentions}.previous", DATA / "mentions.csv", shallow=False)
+    assert mentions.read_bytes() == new.read_bytes()
+
+
+def test_dry_run_writes_nothing_even_with_replace(tmp_path: Path, capsys) -> None:
+    root = project(tmp_path)
+    shutil.copyfile(DATA / "mentions.csv", root / "data" / "mentions.csv")
+    before = {p.name: p.read_bytes() for p in (root / "data").iterdir()}
+    args = ["import", str(FIXTURES / "qualcoder_style.qdpx"), "--project", str(root)]
+    assert quietly(main, [*args, "--dry-run", "--replace"]) == 0
+    assert "would replace" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (root / "data").iterdir()} == before
+
+
+def test_a_file_of_the_same_content_is_not_rewritten(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    artifacts = root / "data" / "artifacts.csv"
+    report = quietly(import_file, artifacts, root)
+    assert report.unchanged == [artifacts] and report.written == []
+    assert "it holds what the import gives" in "\n".join(report.lines())
+
+
 def test_fixtures_are_what_the_script_makes(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in FIXTURES.glob("*.q*")}
     subprocess.run([sys.executable, str(FIXTURES / "make_fixtures.py")], check=True)
