@@ -7,10 +7,12 @@ execution, cross-reference numbering (unnumbered sections, floats numbered
 ``SOURCE_DATE_EPOCH`` handling. Only the PDF template differs: a document
 has no title page or outline.
 
-Three pandoc calls per document (Markdown to AST, AST to HTML, AST to
-Typst). The files are written beside the target under temporary names and
-moved into place only when both formats succeeded, so a failed render
-leaves the previous report as it was.
+Two pandoc calls per document: Markdown to AST, then AST to HTML with a
+Lua filter that writes the Typst source from the same process (starting
+the pandoc binary costs about as much as a conversion). The files are
+written beside the target under temporary names and moved into place
+only when both formats succeeded, so a failed render leaves the previous
+report as it was.
 """
 
 from __future__ import annotations
@@ -117,10 +119,12 @@ def render_document(
         built = _build(source, html, staging, execute, cell_timeout)
         doc, front, figures, labels = built
         meta = _document_meta(front, stamp)
-        _write_html(doc, meta, staging / html.name, _link_root(html, root), pdf)
+        typst_args = _typst_source_args(doc, meta, staging, html.stem) if pdf else []
+        page = staging / html.name
+        _write_html(doc, meta, page, _link_root(html, root), pdf, typst_args)
         if pdf:
             when = _source_date_epoch() if timestamp is None else timestamp
-            _write_pdf(doc, meta, staging, html.stem, source.name, when)
+            _write_pdf(staging, html.stem, source.name, when)
         _move_into_place(staging, html.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -252,7 +256,12 @@ def _link_root(html: Path, root: Path) -> str:
 
 
 def _write_html(
-    doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str, pdf: bool
+    doc: dict[str, Any],
+    meta: dict[str, Any],
+    target: Path,
+    root: str,
+    pdf: bool,
+    extra_args: list[str],
 ) -> None:
     page_meta = {
         **meta,
@@ -268,20 +277,22 @@ def _write_html(
     template.write_text(_resource("page.html"), encoding="utf-8")
     body = {**doc, "meta": page_meta}
     args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
-    args.append("--wrap=none")
+    args += ["--wrap=none", *extra_args]
     html, _ = run_pandoc(json.dumps(body), args, what=target.name)
     template.unlink()
     target.write_text(html, encoding="utf-8")
 
 
-def _write_pdf(
-    doc: dict[str, Any],
-    meta: dict[str, Any],
-    staging: Path,
-    stem: str,
-    display: str,
-    timestamp: int | None,
-) -> None:
+def _typst_source_args(
+    doc: dict[str, Any], meta: dict[str, Any], staging: Path, stem: str
+) -> list[str]:
+    """pandoc arguments that also write ``.<stem>.typ`` into `staging`.
+
+    The Typst body is left in a JSON file for a Lua filter, which converts
+    it with the ``document.typ`` template exactly as ``pandoc -f json -t
+    typst-citations --template=...`` would (the bytes are compared in the
+    status tests' outputs).
+    """
     template = staging / ".document.typ"
     template.write_text(_resource("document.typ"), encoding="utf-8")
     # The template sets the title above the subtitle, so the body's own
@@ -290,12 +301,38 @@ def _write_pdf(
     if blocks and blocks[0]["t"] == "Header" and blocks[0]["c"][0] == 1:
         blocks = blocks[1:]
     blocks = _typst_images(blocks, "")
-    body = {**doc, "meta": meta, "blocks": blocks}
-    args = ["-f", "json", "-t", "typst-citations", f"--template={template}"]
-    source, _ = run_pandoc(json.dumps(body), args, what=f"{display} (Typst source)")
-    template.unlink()
+    body = staging / ".typst-body.json"
+    body.write_text(json.dumps({**doc, "meta": meta, "blocks": blocks}), "utf-8")
+    paths = [_lua_string(str(p)) for p in (body, template, staging / f".{stem}.typ")]
+    script = staging / ".typst-source.lua"
+    script.write_text(_TYPST_FILTER % tuple(paths), encoding="utf-8")
+    return [f"--lua-filter={script}"]
+
+
+_TYPST_FILTER = """\
+local body, template, output = %s, %s, %s
+function Pandoc(doc)
+  local source = pandoc.read(io.open(body):read("a"), "json")
+  local compiled = pandoc.template.compile(io.open(template):read("a"), template)
+  local text = pandoc.write(source, "typst-citations", {template = compiled})
+  local file = assert(io.open(output, "w"))
+  file:write(text)
+  file:close()
+  return doc
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    """`text` as a Lua long-bracket literal, whatever it contains."""
+    level = 0
+    while f"]{'=' * level}]" in text + "]":
+        level += 1
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def _write_pdf(staging: Path, stem: str, display: str, timestamp: int | None) -> None:
     typ = staging / f".{stem}.typ"
-    typ.write_text(source, encoding="utf-8")
     try:
         typst.compile(
             str(typ),
