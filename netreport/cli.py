@@ -370,9 +370,12 @@ def _reconstruct(args: argparse.Namespace) -> int:
             f"{spec}: no reconstruction spec here; `reconstruct` only regenerates "
             "the shipped case, real coded data needs no reconstruction"
         )
-    written = reconstruct(spec, load_codebook(args.data / "codebook.yml"), args.data)
-    for path in written.values():
-        _console.print(f"wrote {path}")
+    made = reconstruct(spec, load_codebook(args.data / "codebook.yml"), args.data)
+    for file in made.values():
+        if file.changed:
+            _console.print(f"wrote {file.path}")
+        else:
+            _console.print(f"{file.path}: unchanged, its bytes were already right")
     return 0
 
 

@@ -23,7 +23,15 @@ from netreport.codebook import Codebook
 from netreport.coded_data import ARTIFACT_COLUMNS, MENTION_COLUMNS
 from netreport.errors import NetreportError
 
-__all__ = ["reconstruct"]
+__all__ = ["ReconstructedFile", "reconstruct"]
+
+
+@dataclass(frozen=True)
+class ReconstructedFile:
+    """One data file `reconstruct` made, and whether its bytes changed."""
+
+    path: Path
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,13 @@ class _Spec:
         return node
 
 
-def reconstruct(spec_path: Path, codebook: Codebook, out_dir: Path) -> dict[str, Path]:
+def reconstruct(
+    spec_path: Path, codebook: Codebook, out_dir: Path
+) -> dict[str, ReconstructedFile]:
     """Write ``artifacts.csv`` and ``mentions.csv`` from a reconstruction spec.
 
-    Returns the paths written. Files are replaced only when their bytes change.
+    Returns each file by name, with whether it changed: a file whose bytes
+    are already right is left untouched (its date too).
     """
     spec = _Spec(spec_path, yaml.safe_load(spec_path.read_text(encoding="utf-8")))
     _check_codes(spec, codebook)
@@ -59,8 +70,8 @@ def reconstruct(spec_path: Path, codebook: Codebook, out_dir: Path) -> dict[str,
         ("mentions.csv", MENTION_COLUMNS, mentions),
     ):
         path = out_dir / name
-        _write_if_changed(path, _csv_text(columns, rows))
-        written[name] = path
+        changed = _write_if_changed(path, _csv_text(columns, rows))
+        written[name] = ReconstructedFile(path, changed)
     return written
 
 
@@ -246,9 +257,11 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     return buffer.getvalue()
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` to `path` unless it already holds it; whether it wrote."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
+        return False
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+    return True

@@ -88,6 +88,10 @@ def test_reconstruct_rewrites_the_shipped_files_identically(tmp_path):
     result = _run("reconstruct", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (data / "mentions.csv").read_bytes() == (DATA / "mentions.csv").read_bytes()
+    assert result.stderr.splitlines() == [
+        "data/artifacts.csv: unchanged, its bytes were already right",
+        "wrote data/mentions.csv",
+    ]
 
 
 def test_values_in_square_brackets_are_shown_as_typed(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from netreport.codebook import Codebook, load_codebook
 from netreport.coded_data import load_coded_data
 from netreport.errors import NetreportError
-from netreport.reconstruction import reconstruct
+from netreport.reconstruction import ReconstructedFile, reconstruct
 
 DATA = Path(__file__).parent.parent / "data"
 OUTPUTS = ("artifacts.csv", "mentions.csv")
@@ -36,10 +36,10 @@ def spec_with(tmp_path: Path, old: str, new: str) -> Path:
 def test_rebuilds_the_shipped_files_byte_for_byte(
     tmp_path: Path, codebook: Codebook
 ) -> None:
-    written = reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
-    assert sorted(written) == list(OUTPUTS)
+    made = reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    assert sorted(made) == list(OUTPUTS)
     for name in OUTPUTS:
-        assert written[name] == tmp_path / name
+        assert made[name] == ReconstructedFile(tmp_path / name, changed=True)
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 
@@ -66,15 +66,21 @@ def test_a_second_run_rewrites_nothing(tmp_path: Path, codebook: Codebook) -> No
     # Back-date the files so a rewrite could not hide in the clock's resolution.
     for name in OUTPUTS:
         os.utime(tmp_path / name, ns=(1_000_000_000, 1_000_000_000))
-    reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    made = reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
     for name in OUTPUTS:
         assert (tmp_path / name).stat().st_mtime_ns == 1_000_000_000, name
+        assert not made[name].changed, name
     assert sorted(p.name for p in tmp_path.iterdir()) == list(OUTPUTS)
 
 
 def test_a_changed_file_is_replaced(tmp_path: Path, codebook: Codebook) -> None:
+    shutil.copyfile(DATA / "artifacts.csv", tmp_path / "artifacts.csv")
     (tmp_path / "mentions.csv").write_text("stale\n", encoding="utf-8")
-    reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    made = reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    assert {name: file.changed for name, file in made.items()} == {
+        "artifacts.csv": False,
+        "mentions.csv": True,
+    }
     assert (tmp_path / "mentions.csv").read_bytes() == (
         DATA / "mentions.csv"
     ).read_bytes()
