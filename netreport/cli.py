@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         warnings.showwarning = _show_warning
         try:
+            _locate(args)
             return args.run(args)
         except NetreportWarning as warning:
             _console.print(
@@ -53,6 +55,29 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             _console.print("interrupted; the last good build was left in place")
             return 130
+
+
+_PROJECT_HELP = "project folder (default: the nearest folder with a _quarto.yml)"
+_DATA_HELP = "data folder (default: data/ of the project)"
+
+
+def _locate(args: argparse.Namespace) -> None:
+    """Fill in --project and --data when not given, so any subfolder works."""
+    here = Path.cwd()
+    found = next(
+        (d for d in (here, *here.parents) if (d / "_quarto.yml").is_file()), None
+    )
+    if getattr(args, "project", "absent") is None:
+        if found is None:
+            raise NetreportError(
+                f"no _quarto.yml in {here} or any folder above it; run netreport "
+                "inside a project, or name one with --project DIR"
+            )
+        args.project = found
+    if getattr(args, "data", "absent") is None:
+        project = getattr(args, "project", None) or found or here
+        # Relative to where the user stands, as messages quote it.
+        args.data = Path(os.path.relpath(Path(project) / "data"))
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -73,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build", help="render the case report (HTML site and PDF)"
     )
-    build.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    build.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
     build.add_argument(
         "--engine",
         choices=("embedded", "quarto"),
@@ -96,9 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "release", help="build a version and archive it under _site/versions/"
     )
     publish.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
-    publish.add_argument(
-        "--project", type=Path, default=Path("."), help="project folder"
-    )
+    publish.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
     publish.add_argument(
         "--date",
         type=_date,
@@ -113,21 +136,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "preview", help="serve _site/ on 127.0.0.1 and rebuild when a source changes"
     )
-    serve.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    serve.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
     serve.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
     serve.set_defaults(run=_preview)
 
     check = commands.add_parser(
         "check", help="check the data against the codebook and the published figures"
     )
-    check.add_argument("--data", type=Path, default=Path("data"), help="data folder")
+    check.add_argument("--data", type=Path, default=None, help=_DATA_HELP)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(run=_check)
 
     rebuild = commands.add_parser(
         "reconstruct", help="regenerate the shipped data from data/reconstruction.yml"
     )
-    rebuild.add_argument("--data", type=Path, default=Path("data"), help="data folder")
+    rebuild.add_argument("--data", type=Path, default=None, help=_DATA_HELP)
     rebuild.set_defaults(run=_reconstruct)
 
     bring = commands.add_parser(
@@ -136,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         "Taguette, Dedoose) into data/",
     )
     bring.add_argument("file", type=Path, help="the file to import")
-    bring.add_argument("--project", type=Path, default=Path("."), help="project folder")
+    bring.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
     bring.add_argument(
         "--dry-run", action="store_true", help="check and summarise, write nothing"
     )
@@ -155,9 +178,7 @@ def _add_status_parser(commands) -> None:
     status = commands.add_parser(
         "status", help="render status reports for funders, district leaders, members"
     )
-    status.add_argument(
-        "--project", type=Path, default=Path("."), help="project folder"
-    )
+    status.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
     status.add_argument("--data", type=Path, default=None, help="data folder")
     status.add_argument(
         "--audience",
@@ -190,7 +211,7 @@ def _status(args: argparse.Namespace) -> int:
     from netreport.status import plan_status, render_status
 
     project = args.project.resolve()
-    data_dir = (args.data or project / "data").resolve()
+    data_dir = args.data.resolve()
     data = load_coded_data(data_dir)
     # One stamp for the whole run, so every executor writes the same bytes.
     full = collect_provenance(project, data).stamp()

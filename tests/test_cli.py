@@ -104,3 +104,22 @@ def test_values_in_square_brackets_are_shown_as_typed(tmp_path):
     result = _run("check", cwd=tmp_path)
     assert result.returncode == 1
     assert "found '[red]school[/red]'" in result.stderr
+
+
+def test_commands_find_the_project_from_a_subfolder(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(DATA, project / "data")
+    (project / "_quarto.yml").write_text("project:\n  type: book\n")
+    inner = project / "chapters"
+    inner.mkdir()
+    result = _run("check", cwd=inner)
+    assert result.returncode == 0, result.stderr
+    assert "176 mentions" in result.stderr
+
+
+def test_outside_a_project_the_message_says_how_to_name_one(tmp_path):
+    result = _run("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no _quarto.yml in" in result.stderr
+    assert "--project DIR" in result.stderr
+    assert "Traceback" not in result.stderr
