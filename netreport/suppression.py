@@ -282,7 +282,15 @@ def _programme_range(grid, hidden, primary, threshold, cell) -> tuple[float, flo
     ends = []
     for sign in (1, -1):
         result = linprog(sign * goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds)
-        ends.append(sign * result.fun if result.status == 0 else np.inf * sign)
+        if result.status == 0:
+            ends.append(sign * result.fun)
+        elif result.status == 3:
+            # Unbounded: the cell can grow (or shrink) without limit.
+            ends.append(-sign * np.inf)
+        else:
+            # The solver gave no answer; count the cell as known, which
+            # hides more rather than less.
+            ends.append(float(grid[cell]))
     return ends[0], ends[1]
 
 
@@ -290,8 +298,8 @@ def _column_range(column, hidden, primary, threshold, row) -> tuple[float, float
     """`cell_range` of a one-column table, without a linear programme.
 
     Its one equation (the cells add up to the total) and the bounds leave
-    each hidden cell an interval with closed-form ends. Like the linear
-    programme's answer, an unbounded maximum comes back as ``-inf``.
+    each hidden cell an interval with closed-form ends; an unbounded
+    maximum is ``inf``, as from the linear programme.
     """
     last = len(column) - 1
     cap = {r: threshold - 1 if (r, 0) in primary else math.inf for r, _ in hidden}
@@ -306,7 +314,7 @@ def _column_range(column, hidden, primary, threshold, row) -> tuple[float, float
         low, high = shown, min(cap[last], shown + sum(cap[r] for r in inner))
     else:
         low, high = 0, min(cap[row], cap[last] - shown)
-    return float(low), (-math.inf if high == math.inf else float(high))
+    return float(low), float(high)
 
 
 def _cheapest_cover(grid, hidden: set[Cell], exposed: Cell, protects) -> set[Cell]:

@@ -183,3 +183,16 @@ def test_one_column_ranges_match_the_linear_programme(seed: int) -> None:
             fast = _column_range(grid[:, 0], hidden, primary, threshold, cell[0])
             slow = _programme_range(grid, hidden, primary, threshold, cell)
             assert fast == pytest.approx(slow, abs=1e-6), (grid.ravel(), hidden, cell)
+
+
+def test_a_cell_with_no_upper_bound_is_not_derivable() -> None:
+    # A shown cell of 20, a hidden cell of 30 and a hidden total: nothing
+    # caps the hidden cell, so its range must run to infinity, not collapse.
+    from netreport.suppression import _column_range, _programme_range, cell_range
+
+    grid = np.array([[30], [20], [50]])
+    hidden = {(0, 0), (2, 0)}
+    assert _column_range(grid[:, 0], hidden, set(), 10, 0) == (0.0, np.inf)
+    assert _programme_range(grid, hidden, set(), 10, (0, 0)) == (0.0, np.inf)
+    low, high = cell_range(grid, hidden, set(), 10, (0, 0))
+    assert high - low >= 0.5
