@@ -32,6 +32,7 @@ import typst
 
 from netreport.errors import NetreportError
 from netreport.render._book import (
+    PDF_STANDARD,
     _book_meta,
     _image_urls,
     _resource,
@@ -340,6 +341,7 @@ def _write_pdf(staging: Path, stem: str, display: str, timestamp: int | None) ->
             root=str(staging),
             ignore_system_fonts=True,
             timestamp=timestamp,
+            pdf_standards=PDF_STANDARD,
         )
     except typst.TypstError as exc:
         detail = getattr(exc, "diagnostic", "") or str(exc)
