@@ -38,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from netreport.case import Case
+from netreport.coded_data import CodedData
 from netreport.errors import NetreportError, shorten
 
 __all__ = ["Leak", "PublishCheckError", "check_site", "find_leaks"]
@@ -87,7 +88,7 @@ class PublishCheckError(NetreportError):
         )
 
 
-def check_site(site_dir: Path, case: Case) -> None:
+def check_site(site_dir: Path, case: Case | CodedData) -> None:
     """Raise `PublishCheckError` if `site_dir` holds anything confidential.
 
     Parameters
@@ -103,7 +104,7 @@ def check_site(site_dir: Path, case: Case) -> None:
     logger.info("publish check: no raw rows, excerpts, ids or data files")
 
 
-def find_leaks(site_dir: Path, case: Case) -> list[Leak]:
+def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
     """Every confidential thing in `site_dir`, file by file, in path order."""
     secrets = _Secrets.of(case)
     leaks: list[Leak] = []
@@ -130,8 +131,9 @@ class _Secrets:
     rows: dict[str, frozenset[str]]  # id -> the row's other values, folded
 
     @classmethod
-    def of(cls, case: Case) -> _Secrets:
-        data = case.data
+    def of(cls, case: Case | CodedData) -> _Secrets:
+        # A status report's worker holds the coded data, not the whole case.
+        data = case if isinstance(case, CodedData) else case.data
         row_files = [
             data.files[r] for r in ("artifacts", "mentions") if r in data.files
         ]
@@ -248,7 +250,7 @@ def _excerpt_shingles(mentions: pd.DataFrame) -> dict[tuple[str, ...], str]:
 
 
 def _row_values(
-    frame: pd.DataFrame, id_column: str, case: Case
+    frame: pd.DataFrame, id_column: str, case: Case | CodedData
 ) -> dict[str, frozenset[str]]:
     labels = {
         code.name: code.label

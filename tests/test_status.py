@@ -290,3 +290,20 @@ def test_cli_writes_one_audience_and_reports_errors_without_traceback(
     assert code == 1
     err = capsys.readouterr().err
     assert "period 1999-00" in err and "Traceback" not in err
+
+
+def test_a_report_that_names_an_interviewee_is_not_published(
+    project: Path, tmp_path: Path
+) -> None:
+    # A template author typing a pseudonymous id is caught by the same
+    # publish check as the case report, and no report is written.
+    from netreport.publish_check import PublishCheckError
+
+    copy = with_template(project, tmp_path, "---\ntitle: x\n---\n\nAs H3 told us.\n")
+    data = load_coded_data(copy / "data")
+    jobs = plan_status(
+        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
+    )
+    with pytest.raises(PublishCheckError, match="interviewee"):
+        render_status(jobs, executor="serial")
+    assert not list((copy / "_site" / "status").rglob("2020-21.*"))

@@ -24,7 +24,7 @@ import posixpath
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ def render_document(
     execute: bool = True,
     timestamp: int | None = None,
     cell_timeout: float = 300,
+    check: Callable[[Path], None] | None = None,
 ) -> RenderResult:
     """Render the single ``.qmd`` file `source` to `html` and a PDF beside it.
 
@@ -98,6 +99,9 @@ def render_document(
         machines and processes.
     cell_timeout
         Seconds one code cell may run.
+    check
+        Called with the staged folder (page, PDF, figures) before it replaces
+        anything; raising stops the render and keeps the earlier files.
 
     Returns
     -------
@@ -126,6 +130,8 @@ def render_document(
         if pdf:
             when = _source_date_epoch() if timestamp is None else timestamp
             _write_pdf(staging, html.stem, source.name, when)
+        if check is not None:
+            check(staging)
         _move_into_place(staging, html.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -27,6 +27,7 @@ from netreport.coded_data import CodedData, load_coded_data
 from netreport.errors import NetreportError
 from netreport.periods import check_period, school_years
 from netreport.provenance import build_time
+from netreport.publish_check import check_site
 from netreport.rebuild import StatusCache
 from netreport.render import render_document
 from netreport.status._config import StatusConfig, load_status_config
@@ -190,6 +191,7 @@ def render_status_job(job: StatusJob) -> str:
             stamp=stamp,
             execute=False,
             timestamp=job.timestamp,
+            check=lambda staged: check_site(staged, data),
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
