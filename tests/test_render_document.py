@@ -25,6 +25,7 @@ The hub made `{python} 6 * 7` artifacts (@fig-bars, @tbl-uses).
 ```{python}
 #| label: fig-bars
 #| fig-cap: "Artifacts by use"
+#| fig-alt: "Bar chart: 30 artifacts for improvement, 12 for research."
 import matplotlib.pyplot as plt
 figure, axes = plt.subplots(figsize=(3, 2))
 axes.bar(["improvement", "research"], [30, 12])
@@ -129,3 +130,14 @@ def test_without_execution_code_is_refused_by_line(tmp_path: Path) -> None:
     plain = write(tmp_path / "plain", "# Plain\n\nNo code here.\n")
     result = render_document(plain, tmp_path / "p.html", execute=False, pdf=False)
     assert "No code here." in result.pages[0].read_text()
+
+
+def test_a_figure_without_alt_text_stops_the_pdf(tmp_path: Path) -> None:
+    # The PDF is tagged PDF/UA-1, which refuses an image nobody described.
+    source = write(tmp_path / "src", DOCUMENT.replace("#| fig-alt:", "#| fig-note:"))
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("#| fig-note: ", "# "),
+        encoding="utf-8",
+    )
+    with pytest.raises(NetreportError, match="missing alt text"):
+        render_document(source, tmp_path / "site" / "report.html")
