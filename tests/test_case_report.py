@@ -57,6 +57,9 @@ def site(tmp_path_factory) -> Path:
         env={"SOURCE_DATE_EPOCH": "1700000000", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
+    # The build says which checks the site passed before it was published.
+    assert "checked before publishing: no data file, raw row" in result.stderr
+    assert "tagged PDF/UA-1" in result.stderr
     return out
 
 
