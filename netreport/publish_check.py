@@ -106,7 +106,7 @@ def check_site(site_dir: Path, case: Case | CodedData) -> None:
 
 def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
     """Every confidential thing in `site_dir`, file by file, in path order."""
-    secrets = _Secrets.of(case)
+    secrets = _secrets_of(case.data if isinstance(case, Case) else case)
     leaks: list[Leak] = []
     for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
         where = path.relative_to(site_dir).as_posix()
@@ -118,6 +118,20 @@ def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
 
 
 # -- what is confidential ---------------------------------------------------------
+
+# A status run checks report after report made from the same data, so what
+# is secret is worked out once per data object (held here, so that its id
+# cannot be reused by another).
+_RECENT: list[tuple[CodedData, _Secrets]] = []
+
+
+def _secrets_of(data: CodedData) -> _Secrets:
+    for known, secrets in _RECENT:
+        if known is data:
+            return secrets
+    secrets = _Secrets.of(data)
+    _RECENT[:] = [(data, secrets), *_RECENT[:3]]
+    return secrets
 
 
 @dataclass
@@ -131,9 +145,7 @@ class _Secrets:
     rows: dict[str, frozenset[str]]  # id -> the row's other values, folded
 
     @classmethod
-    def of(cls, case: Case | CodedData) -> _Secrets:
-        # A status report's worker holds the coded data, not the whole case.
-        data = case if isinstance(case, CodedData) else case.data
+    def of(cls, data: CodedData) -> _Secrets:
         row_files = [
             data.files[r] for r in ("artifacts", "mentions") if r in data.files
         ]
@@ -154,8 +166,8 @@ class _Secrets:
             interviewee_pattern=_token_pattern(interviewees),
             shingles=shingles,
             shingle_sizes=frozenset(len(k) for k in shingles),
-            rows={**_row_values(data.artifacts, "artifact_id", case),
-                  **_row_values(mentions, "mention_id", case)},
+            rows={**_row_values(data.artifacts, "artifact_id", data),
+                  **_row_values(mentions, "mention_id", data)},
         )  # fmt: skip
 
     def text_leaks(self, text: str) -> Iterator[tuple[str, str]]:
@@ -250,11 +262,11 @@ def _excerpt_shingles(mentions: pd.DataFrame) -> dict[tuple[str, ...], str]:
 
 
 def _row_values(
-    frame: pd.DataFrame, id_column: str, case: Case | CodedData
+    frame: pd.DataFrame, id_column: str, data: CodedData
 ) -> dict[str, frozenset[str]]:
     labels = {
         code.name: code.label
-        for dimension in case.codebook.dimensions.values()
+        for dimension in data.codebook.dimensions.values()
         for code in dimension.codes
     }
     rows: dict[str, frozenset[str]] = {}
