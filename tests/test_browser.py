@@ -44,7 +44,7 @@ def test_chapters_link_to_each_other(browser, report):
     assert page.url == titles[1]
     assert page.locator("a[aria-current=page]").get_attribute("href")
     page.click("a.nr-prev")
-    assert page.url == titles[0]
+    page.wait_for_url(titles[0], timeout=5000)
     page.close()
 
 
@@ -55,8 +55,10 @@ def test_keyboard_reaches_the_skip_link_then_the_chapter(browser, report):
     assert page.evaluate("document.activeElement.className") == "nr-skip"
     assert page.locator(".nr-skip").is_visible()
     page.keyboard.press("Enter")
-    assert page.url.endswith("#nr-content")
-    assert page.evaluate("document.activeElement.id") == "nr-content"
+    # Following the link and moving focus happen after the key press
+    # returns; wait for them rather than race them.
+    page.wait_for_url("**#nr-content", timeout=5000)
+    page.wait_for_function("document.activeElement.id === 'nr-content'", timeout=5000)
     page.close()
 
 
