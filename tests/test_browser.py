@@ -40,8 +40,7 @@ def test_chapters_link_to_each_other(browser, report):
     titles = page.eval_on_selector_all(".nr-toc a", "as => as.map(a => a.href)")
     assert len(titles) == len(pages_of(root))
     page.click("a.nr-next")
-    page.wait_for_load_state("load")
-    assert page.url == titles[1]
+    page.wait_for_url(titles[1], timeout=5000)
     assert page.locator("a[aria-current=page]").get_attribute("href")
     page.click("a.nr-prev")
     page.wait_for_url(titles[0], timeout=5000)
@@ -66,13 +65,12 @@ def test_cross_references_land_on_their_figure_and_table(browser, case_book):
     _, base = case_book
     page, _ = _visit(browser, base + "chapters/findings.html")
     page.click("a.nr-xref >> text=Figure 1")
-    page.wait_for_load_state("load")
-    assert page.url == base + "index.html#fig-intended"
+    page.wait_for_url(base + "index.html#fig-intended", timeout=5000)
     assert page.evaluate("document.getElementById('fig-intended').tagName") == "FIGURE"
     assert page.locator("#fig-intended").is_visible()
     page.goto(base + "index.html")
     page.click("a.nr-xref >> text=Table 1")
-    assert page.url.endswith("#tbl-uses")
+    page.wait_for_url("**#tbl-uses", timeout=5000)
     assert page.locator("#tbl-uses").evaluate("e => e.tagName") == "TABLE"
     page.close()
 
