@@ -36,6 +36,7 @@ from netreport.render._config import BookConfig, ChapterEntry, load_book_config
 from netreport.render._crossref import (
     ChapterNumbering,
     CrossRef,
+    nodes,
     number_chapter,
     plain_text,
     resolve_crossrefs,
@@ -43,7 +44,12 @@ from netreport.render._crossref import (
 )
 from netreport.render._display import FigureOutput
 from netreport.render._execute import ExecutedChapter, execute_chapter
-from netreport.render._pandoc import markdown_to_ast, run_pandoc
+from netreport.render._pandoc import (
+    HTML_OPTIONS,
+    markdown_to_ast,
+    run_pandoc,
+    write_ast,
+)
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
 from netreport.staging import staged_output
@@ -206,25 +212,16 @@ def _resolve_book(chapters: list[_Chapter], labels: dict[str, CrossRef]) -> None
 
 
 def _citation_keys(blocks: list[Any]) -> list[str]:
-    keys: list[str] = []
-
-    def visit(node: dict[str, Any]) -> None:
-        if node["t"] == "Cite":
-            keys.extend(c["citationId"] for c in node["c"][0])
-
-    walk(blocks, visit)
-    return keys
+    return [
+        citation["citationId"]
+        for node in nodes(blocks)
+        if node["t"] == "Cite"
+        for citation in node["c"][0]
+    ]
 
 
 def _has_refs_div(blocks: list[Any]) -> bool:
-    found = []
-    walk(
-        blocks,
-        lambda n: (
-            found.append(1) if n["t"] == "Div" and n["c"][0][0] == "refs" else None
-        ),
-    )
-    return bool(found)
+    return any(n["t"] == "Div" and n["c"][0][0] == "refs" for n in nodes(blocks))
 
 
 def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> None:
@@ -293,9 +290,7 @@ def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> No
 
 
 def _image_urls(blocks: list[Any]) -> list[str]:
-    urls: list[str] = []
-    walk(blocks, lambda n: urls.append(n["c"][2][0]) if n["t"] == "Image" else None)
-    return urls
+    return [n["c"][2][0] for n in nodes(blocks) if n["t"] == "Image"]
 
 
 # -- metadata for templates -----------------------------------------------------
@@ -371,8 +366,7 @@ def _write_pages(
     api: list[int],
     links: Mapping[str, str],
 ) -> list[str]:
-    template = site / ".page.html"
-    template.write_text(_resource("page.html"), encoding="utf-8")
+    template = _resource("page.html")
     (site / _CSS).write_text(_resource(_CSS), encoding="utf-8")
     pages_of_ids = {i: c.page for c in chapters for i in _ids(c.blocks)}
     pdf_name = f"{config.output_file}.pdf"
@@ -397,14 +391,13 @@ def _write_pages(
         }  # fmt: skip
         blocks = _link_across_pages(chapter.blocks, chapter.page, pages_of_ids)
         doc = {"pandoc-api-version": api, "meta": page_meta, "blocks": blocks}
-        args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
-        args.append("--wrap=none")
-        html, _ = run_pandoc(json.dumps(doc), args, what=chapter.display)
+        html = write_ast(
+            doc, "html5", template=template, options=HTML_OPTIONS, what=chapter.display
+        )
         target = site / chapter.page
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
         pages.append(chapter.page)
-    template.unlink()
     return pages
 
 
@@ -457,16 +450,12 @@ def _navigation(chapters: list[_Chapter], index: int) -> dict[str, Any]:
 
 
 def _ids(blocks: list[Any]) -> list[str]:
-    ids: list[str] = []
-
-    def visit(node: dict[str, Any]) -> None:
-        content = node.get("c")
+    ids = []
+    for node in nodes(blocks):
         if node["t"] == "Header":
-            ids.append(content[1][0])
+            ids.append(node["c"][1][0])
         elif node["t"] in ("Div", "Span", "Figure", "Table", "CodeBlock"):
-            ids.append(content[0][0])
-
-    walk(blocks, visit)
+            ids.append(node["c"][0][0])
     return [i for i in ids if i]
 
 
@@ -504,16 +493,13 @@ def _write_pdf(
         last_part = chapter.entry.part
         blocks.append(_raw_typst(f"// chapter: {chapter.display}"))
         blocks.extend(_typst_images(chapter.blocks, chapter.folder))
-    template = site / ".book-template.typ"
-    template.write_text(_resource("book.typ"), encoding="utf-8")
-    doc = {
-        "pandoc-api-version": api,
-        "meta": meta,
-        "blocks": blocks,
-    }
-    args = ["-f", "json", "-t", "typst-citations", f"--template={template}"]
-    source, _ = run_pandoc(json.dumps(doc), args, what="the book PDF (Typst source)")
-    template.unlink()
+    doc = {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
+    source = write_ast(
+        doc,
+        "typst-citations",
+        template=_resource("book.typ"),
+        what="the book PDF (Typst source)",
+    )
 
     typ = site / ".book.typ"
     typ.write_text(source, encoding="utf-8")

@@ -25,6 +25,7 @@ from netreport.errors import NetreportError, shorten
 __all__ = [
     "CrossRef",
     "ChapterNumbering",
+    "nodes",
     "number_chapter",
     "resolve_crossrefs",
     "walk",
@@ -84,43 +85,50 @@ class ChapterNumbering:
 
 
 def walk(value: Any, visit: Callable[[Node], Any]) -> Any:
-    """Rebuild `value` bottom-up; `visit` may return a node, a list, or None."""
-    if isinstance(value, list):
-        result = []
-        for item in value:
-            item = walk(item, visit)
-            replaced = visit(item) if _is_node(item) else None
-            if replaced is None:
-                result.append(item)
-            elif isinstance(replaced, list):
-                result.extend(replaced)
-            else:
-                result.append(replaced)
-        return result
+    """Rebuild `value` bottom-up; `visit` may return a node, a list, or None.
+
+    Only lists and dicts are rebuilt; strings and numbers, most of a
+    document, are passed through without a call.
+    """
     if isinstance(value, dict):
-        return {key: walk(item, visit) for key, item in value.items()}
-    return value
+        return {
+            key: walk(item, visit) if isinstance(item, list | dict) else item
+            for key, item in value.items()
+        }
+    if not isinstance(value, list):
+        return value
+    result: list[Any] = []
+    for item in value:
+        if isinstance(item, list | dict):
+            item = walk(item, visit)
+            replaced = visit(item) if isinstance(item, dict) and "t" in item else None
+            if isinstance(replaced, list):
+                result.extend(replaced)
+                continue
+            if replaced is not None:
+                item = replaced
+        result.append(item)
+    return result
 
 
-def _is_node(value: Any) -> bool:
-    return isinstance(value, dict) and "t" in value
-
-
-def _nodes(value: Any) -> Iterator[Node]:
+def nodes(value: Any) -> Iterator[Node]:
+    """Every node in `value`, parents before their children; nothing is copied."""
     if isinstance(value, list):
         for item in value:
-            yield from _nodes(item)
+            if isinstance(item, list | dict):
+                yield from nodes(item)
     elif isinstance(value, dict):
         if "t" in value:
             yield value
         for item in value.values():
-            yield from _nodes(item)
+            if isinstance(item, list | dict):
+                yield from nodes(item)
 
 
 def plain_text(inlines: Any) -> str:
     """The text of some inlines, like pandoc's ``stringify``."""
     parts = []
-    for node in _nodes(inlines):
+    for node in nodes(inlines):
         if node["t"] in ("Str", "Code", "Math", "RawInline"):
             content = node["c"]
             parts.append(content if isinstance(content, str) else content[-1])
@@ -209,7 +217,7 @@ def number_chapter(blocks: list[Node], where: ChapterNumbering) -> tuple[list, l
     # Headings come first in document order, so number them in one pass
     # before floats (walk visits children before their parents).
     for node in blocks:
-        if _is_node(node) and node["t"] == "Header":
+        if isinstance(node, dict) and node.get("t") == "Header":
             numberer.header(node)
     blocks = walk(blocks, lambda n: None if n["t"] == "Header" else visit(n))
     return blocks, numberer.refs

@@ -7,17 +7,16 @@ execution, cross-reference numbering (unnumbered sections, floats numbered
 ``SOURCE_DATE_EPOCH`` handling. Only the PDF template differs: a document
 has no title page or outline.
 
-Two pandoc calls per document: Markdown to AST, then AST to HTML with a
-Lua filter that writes the Typst source from the same process (starting
-the pandoc binary costs about as much as a conversion). The files are
-written beside the target under temporary names and moved into place
-only when both formats succeeded, so a failed render leaves the previous
-report as it was.
+Three conversions per document, Markdown to AST, AST to HTML and AST to
+Typst, all in this process's pandoc session (`netreport.render._pandoc`),
+so a thousand reports start pandoc once per worker, not three thousand
+times. The files are written beside the target under temporary names and
+moved into place only when both formats succeeded, so a failed render
+leaves the previous report as it was.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import posixpath
@@ -42,12 +41,12 @@ from netreport.render._book import (
 from netreport.render._config import BookConfig
 from netreport.render._crossref import (
     ChapterNumbering,
+    nodes,
     number_chapter,
     resolve_crossrefs,
-    walk,
 )
 from netreport.render._execute import _INLINE, execute_chapter
-from netreport.render._pandoc import markdown_to_ast, run_pandoc
+from netreport.render._pandoc import HTML_OPTIONS, markdown_to_ast, write_ast
 from netreport.render._qmd import MarkdownText, QmdChapter, parse_qmd
 from netreport.render._result import RenderResult
 
@@ -124,10 +123,10 @@ def render_document(
         built = _build(source, html, staging, execute, cell_timeout)
         doc, front, figures, labels = built
         meta = _document_meta(front, stamp)
-        typst_args = _typst_source_args(doc, meta, staging, html.stem) if pdf else []
         page = staging / html.name
-        _write_html(doc, meta, page, _link_root(html, root), pdf, typst_args)
+        _write_html(doc, meta, page, _link_root(html, root), pdf)
         if pdf:
+            _write_typst_source(doc, meta, staging / f".{html.stem}.typ")
             when = _source_date_epoch() if timestamp is None else timestamp
             _write_pdf(staging, html.stem, source.name, when)
         if check is not None:
@@ -199,13 +198,12 @@ def _without_code(qmd: QmdChapter, display: str) -> str:
 
 
 def _refuse_citations(blocks: list[Any], display: str) -> None:
-    keys: list[str] = []
-
-    def visit(node: dict[str, Any]) -> None:
-        if node["t"] == "Cite":
-            keys.extend(c["citationId"] for c in node["c"][0])
-
-    walk(blocks, visit)
+    keys = [
+        citation["citationId"]
+        for node in nodes(blocks)
+        if node["t"] == "Cite"
+        for citation in node["c"][0]
+    ]
     if keys:
         raise NetreportError(
             f"{display}: cites @{keys[0]}, but a single document has no "
@@ -263,12 +261,7 @@ def _link_root(html: Path, root: Path) -> str:
 
 
 def _write_html(
-    doc: dict[str, Any],
-    meta: dict[str, Any],
-    target: Path,
-    root: str,
-    pdf: bool,
-    extra_args: list[str],
+    doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str, pdf: bool
 ) -> None:
     page_meta = {
         **meta,
@@ -280,62 +273,29 @@ def _write_html(
     }
     if pdf:
         page_meta["nr-pdf"] = {"t": "MetaString", "c": target.with_suffix(".pdf").name}
-    template = target.parent / ".page.html"
-    template.write_text(_resource("page.html"), encoding="utf-8")
-    body = {**doc, "meta": page_meta}
-    args = ["-f", "json", "-t", "html5", f"--template={template}", "--mathml"]
-    args += ["--wrap=none", *extra_args]
-    html, _ = run_pandoc(json.dumps(body), args, what=target.name)
-    template.unlink()
+    html = write_ast(
+        {**doc, "meta": page_meta},
+        "html5",
+        template=_resource("page.html"),
+        options=HTML_OPTIONS,
+        what=target.name,
+    )
     target.write_text(html, encoding="utf-8")
 
 
-def _typst_source_args(
-    doc: dict[str, Any], meta: dict[str, Any], staging: Path, stem: str
-) -> list[str]:
-    """pandoc arguments that also write ``.<stem>.typ`` into `staging`.
-
-    The Typst body is left in a JSON file for a Lua filter, which converts
-    it with the ``document.typ`` template exactly as ``pandoc -f json -t
-    typst-citations --template=...`` would (the bytes are compared in the
-    status tests' outputs).
-    """
-    template = staging / ".document.typ"
-    template.write_text(_resource("document.typ"), encoding="utf-8")
+def _write_typst_source(
+    doc: dict[str, Any], meta: dict[str, Any], target: Path
+) -> None:
     # The template sets the title above the subtitle, so the body's own
     # title heading (there for the HTML page) is left out.
     blocks = doc["blocks"]
     if blocks and blocks[0]["t"] == "Header" and blocks[0]["c"][0] == 1:
         blocks = blocks[1:]
-    blocks = _typst_images(blocks, "")
-    body = staging / ".typst-body.json"
-    body.write_text(json.dumps({**doc, "meta": meta, "blocks": blocks}), "utf-8")
-    paths = [_lua_string(str(p)) for p in (body, template, staging / f".{stem}.typ")]
-    script = staging / ".typst-source.lua"
-    script.write_text(_TYPST_FILTER % tuple(paths), encoding="utf-8")
-    return [f"--lua-filter={script}"]
-
-
-_TYPST_FILTER = """\
-local body, template, output = %s, %s, %s
-function Pandoc(doc)
-  local source = pandoc.read(io.open(body):read("a"), "json")
-  local compiled = pandoc.template.compile(io.open(template):read("a"), template)
-  local text = pandoc.write(source, "typst-citations", {template = compiled})
-  local file = assert(io.open(output, "w"))
-  file:write(text)
-  file:close()
-  return doc
-end
-"""
-
-
-def _lua_string(text: str) -> str:
-    """`text` as a Lua long-bracket literal, whatever it contains."""
-    level = 0
-    while f"]{'=' * level}]" in text + "]":
-        level += 1
-    return f"[{'=' * level}[{text}]{'=' * level}]"
+    body = {**doc, "meta": meta, "blocks": _typst_images(blocks, "")}
+    source = write_ast(
+        body, "typst-citations", template=_resource("document.typ"), what=target.name
+    )
+    target.write_text(source, encoding="utf-8")
 
 
 def _write_pdf(staging: Path, stem: str, display: str, timestamp: int | None) -> None:

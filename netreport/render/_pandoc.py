@@ -1,25 +1,48 @@
 """Run the pandoc binary that ships with ``pypandoc-binary``.
 
-pandoc is called as a subprocess (not through pypandoc's helpers) so that
-its warnings can be read and a failure can name the chapter it came from.
+Most conversions (Markdown to AST, AST to HTML or Typst) go through a
+*session*: a ``pandoc lua`` process running ``resources/session.lua``,
+which reads requests on its standard input and answers on its standard
+output. pandoc takes about 20 ms to get going for each call, far more than
+converting one status report or chapter takes, so a thousand reports would
+spend most of their time starting pandoc. Sessions are kept per process
+and reused; a thread takes one for itself while it converts, so threads
+never share one (Dask workers render in threads).
+
+Citations are processed by a plain pandoc call (`run_pandoc`), once per
+book, whose warnings name any citation missing from the bibliography.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import os
 import subprocess
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any
+from importlib.resources import files
+from typing import IO, Any
 
 import pypandoc
 
 from netreport.errors import NetreportError
 
-__all__ = ["markdown_to_ast", "run_pandoc", "PANDOC_MARKDOWN"]
+__all__ = [
+    "HTML_OPTIONS",
+    "PANDOC_MARKDOWN",
+    "markdown_to_ast",
+    "run_pandoc",
+    "write_ast",
+]
 
 #: pandoc's Markdown plus what Quarto sources use and pandoc leaves off.
 PANDOC_MARKDOWN = "markdown+tex_math_dollars+pipe_tables"
+#: Writer options of every HTML page: MathML, and no hard line breaks.
+HTML_OPTIONS = {"html_math_method": "mathml", "wrap_text": "none"}
 
 
 @cache
@@ -28,7 +51,7 @@ def _pandoc_path() -> str:
 
 
 def run_pandoc(source: str, args: Sequence[str], *, what: str) -> tuple[str, list[str]]:
-    """Run pandoc on `source`; return its output and its warning lines.
+    """Run pandoc on `source` in a process of its own; return output and warnings.
 
     Parameters
     ----------
@@ -50,5 +73,131 @@ def run_pandoc(source: str, args: Sequence[str], *, what: str) -> tuple[str, lis
 
 def markdown_to_ast(markdown: str, *, what: str) -> dict[str, Any]:
     """Parse Markdown into pandoc's JSON AST."""
-    output, _ = run_pandoc(markdown, ["-f", PANDOC_MARKDOWN, "-t", "json"], what=what)
-    return json.loads(output)
+    request = {"from": PANDOC_MARKDOWN, "to": "json"}
+    return json.loads(_convert(markdown, request, what=what))
+
+
+def write_ast(
+    doc: Mapping[str, Any],
+    to: str,
+    *,
+    template: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    what: str,
+) -> str:
+    """Write the JSON AST `doc` in the format `to`.
+
+    Parameters
+    ----------
+    template
+        The text of a pandoc template; with one, the output is standalone.
+    options
+        pandoc's writer options, by their Lua names (``wrap_text``,
+        ``html_math_method``, ...).
+    what
+        What is being converted, named in an error.
+    """
+    request = {"from": "json", "to": to}
+    if template is not None:
+        request["template"] = template
+    if options:
+        request["options"] = dict(options)
+    return _convert(json.dumps(doc), request, what=what)
+
+
+def _convert(text: str, request: dict[str, Any], *, what: str) -> str:
+    with _session() as session:
+        head, output = session.ask(request, text.encode("utf-8"))
+    if "error" in head:
+        raise NetreportError(f"{what}: pandoc failed: {head['error'].strip()}")
+    return output.decode("utf-8")
+
+
+# -- sessions ------------------------------------------------------------------
+
+
+class _Session:
+    """One ``pandoc lua`` process answering conversion requests."""
+
+    def __init__(self) -> None:
+        script = files("netreport.render") / "resources" / "session.lua"
+        # pandoc's own messages go to a file, which cannot fill up and stall
+        # it the way an unread pipe would; they are read if it dies. The
+        # file lives as long as the session (`close`).
+        self.messages: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [_pandoc_path(), "lua", str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.messages,
+        )
+
+    def ask(self, request: dict[str, Any], text: bytes) -> tuple[dict[str, Any], bytes]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(json.dumps({**request, "length": len(text)}).encode() + b"\n")
+            stdin.write(text)
+            stdin.flush()
+            head = json.loads(stdout.readline())
+            return head, stdout.read(head.pop("length"))
+        except (OSError, ValueError):
+            said = self._stop()
+            raise NetreportError(f"pandoc stopped unexpectedly: {said}") from None
+
+    def close(self) -> None:
+        self._stop()
+        self.messages.close()
+
+    def _stop(self) -> str:
+        """End the process; return what it said on its way out."""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()  # type: ignore[union-attr]
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.messages.seek(0)
+        said = self.messages.read().decode("utf-8", errors="replace").strip()
+        return said or f"exit {self.process.returncode}"
+
+
+_idle: list[_Session] = []
+_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _session() -> Iterator[_Session]:
+    """An idle session of this process, or a new one; back to idle after."""
+    with _lock:
+        session = _idle.pop() if _idle else None
+    if session is None or session.process.poll() is not None:
+        session = _Session()
+    try:
+        yield session
+    except BaseException:
+        # Stopped in the middle of a request: what it would answer next is
+        # unknown, so it is not used again.
+        session.close()
+        raise
+    with _lock:
+        _idle.append(session)
+
+
+@atexit.register
+def _close_sessions() -> None:
+    with _lock:
+        sessions, _idle[:] = list(_idle), []
+    for session in sessions:
+        session.close()
+
+
+def _forget_sessions() -> None:
+    # A forked child shares its parent's pipes; it must start its own.
+    global _lock
+    _idle.clear()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_sessions)
