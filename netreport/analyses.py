@@ -13,6 +13,14 @@ rule, so the tests of one family are read on the same footing. Nothing is
 left to the chi-square module's automatic fallback, which warns (and so
 fails a strict build).
 
+`run_analyses` runs the tests once per process for a given case: every
+chapter that calls it with the same `CodedData` object (the one
+`netreport.load_case` caches) gets the same results, and the files read
+and warnings given the first time are noted again for each caller, so a
+rebuild still knows which chapters read which file and a strict build
+still fails where a warning is given. Chapters read the case; none may
+change its frames in place.
+
 Examples
 --------
 In a chapter cell::
@@ -24,8 +32,10 @@ In a chapter cell::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -42,6 +52,7 @@ from netreport.chisquare import (
 from netreport.codebook import Codebook
 from netreport.coded_data import CodedData
 from netreport.errors import NetreportError, shorten
+from netreport.rebuild import record_read, recording_reads
 from netreport.tables import TOTAL, Table, tabulate_crosstab, tabulate_frequencies
 
 __all__ = [
@@ -108,6 +119,39 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
         ``creation_vs_use_pressure``
             Pressure for creation against pressure for use.
     """
+    global _last
+    if _last is None or _last.data is not data:
+        with (
+            recording_reads() as reads,
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            analyses = _run(data)
+        _last = _Run(data, analyses, reads, caught)
+    for path in _last.reads:
+        record_read(path)
+    for warning in _last.caught:
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno
+        )
+    return dict(_last.analyses)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The analyses of one case, with the reads and warnings they caused."""
+
+    data: CodedData
+    analyses: dict[str, Analysis]
+    reads: set[Path]
+    caught: list[warnings.WarningMessage]
+
+
+# The last case analysed; chapters of one build share it.
+_last: _Run | None = None
+
+
+def _run(data: CodedData) -> dict[str, Analysis]:
     codebook = data.codebook
     specs: list[tuple[str, str, str, Callable[[], Result]]] = []
     for name, chapter, dataset, rows, columns in _CROSSTABS:

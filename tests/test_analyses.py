@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from netreport import NetreportError, NetreportWarning
+import netreport.analyses
+from netreport import NetreportError, NetreportWarning, load_case
 from netreport.analyses import (
     run_analyses,
     tabulate_disuse_reasons,
@@ -17,6 +18,7 @@ from netreport.analyses import (
 )
 from netreport.chisquare import FamilyResult, HomogeneityResult, independence
 from netreport.coded_data import load_coded_data
+from netreport.rebuild import record_read, recording_reads
 from netreport.tables import tabulate_crosstab
 
 DATA = Path(__file__).parent.parent / "data"
@@ -83,6 +85,48 @@ def test_creation_vs_use_leaves_out_codes_of_one_side_only(analyses):
     ]
     # 839 artifacts and the 140 mentions that describe a use.
     assert result.test.n == 839 + 140
+
+
+def test_one_case_is_analysed_once_per_process(data, analyses):
+    again = run_analyses(data)
+    assert again is not analyses  # a caller may change its own mapping
+    assert again["creation_pressure"].result is analyses["creation_pressure"].result
+    other = dataclasses.replace(data)
+    assert run_analyses(other)["creation_pressure"].result is not (
+        analyses["creation_pressure"].result
+    )
+
+
+def test_every_caller_of_the_same_case_reads_its_files():
+    case = load_case(DATA)
+    run_analyses(case.data)
+    with recording_reads() as reads:
+        run_analyses(case.data)
+    names = {path.name for path in reads}
+    assert {"artifacts.csv", "mentions.csv", "codebook.yml"} <= names
+
+
+def test_every_caller_gets_the_warnings(data, monkeypatch, tmp_path):
+    def run(data):
+        record_read(tmp_path / "read.csv")
+        warnings.warn("dropped an all-zero row", NetreportWarning, stacklevel=2)
+        return {}
+
+    monkeypatch.setattr(netreport.analyses, "_run", run)
+    other = dataclasses.replace(data)
+    for _ in range(2):
+        with (
+            recording_reads() as reads,
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            assert run_analyses(other) == {}
+        assert [str(w.message) for w in caught] == ["dropped an all-zero row"]
+        assert reads == {(tmp_path / "read.csv").resolve()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NetreportWarning)
+        with pytest.raises(NetreportWarning, match="all-zero row"):
+            run_analyses(other)
 
 
 def test_tests_table_has_a_row_per_test_with_labels(data, analyses):
