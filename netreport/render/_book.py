@@ -52,6 +52,7 @@ from netreport.render._pandoc import (
 )
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
+from netreport.render._typst import compile_pdf
 from netreport.staging import staged_output
 
 __all__ = ["render_book"]
@@ -61,9 +62,6 @@ logger = logging.getLogger(__name__)
 _RESOURCES = resources.files("netreport.render") / "resources"
 _CSS = "netreport.css"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#: The PDF is tagged PDF/UA-1: Typst then refuses an image or an equation
-#: without alt text, and a document without a title or language.
-PDF_STANDARD = "ua-1"
 #: Runs one chapter's code: `execute_chapter` or a caching stand-in for it.
 ChapterExecutor = Callable[..., ExecutedChapter]
 #: What a chapter's ``![](path)`` may copy into the site.
@@ -506,14 +504,7 @@ def _write_pdf(
     pdf = site / f"{config.output_file}.pdf"
     logger.info("compile PDF %s with Typst", pdf.name)
     try:
-        typst.compile(
-            str(typ),
-            output=str(pdf),
-            root=str(site),
-            ignore_system_fonts=True,
-            timestamp=_source_date_epoch(),
-            pdf_standards=PDF_STANDARD,
-        )
+        compile_pdf(typ, pdf, root=site, timestamp=_source_date_epoch())
     except typst.TypstError as exc:
         raise NetreportError(_typst_message(exc, source)) from None
     finally:

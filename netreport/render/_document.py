@@ -31,7 +31,6 @@ import typst
 
 from netreport.errors import NetreportError
 from netreport.render._book import (
-    PDF_STANDARD,
     _book_meta,
     _image_urls,
     _resource,
@@ -49,6 +48,7 @@ from netreport.render._execute import _INLINE, execute_chapter
 from netreport.render._pandoc import HTML_OPTIONS, markdown_to_ast, write_ast
 from netreport.render._qmd import MarkdownText, QmdChapter, parse_qmd
 from netreport.render._result import RenderResult
+from netreport.render._typst import compile_pdf
 
 __all__ = ["render_document"]
 
@@ -301,14 +301,7 @@ def _write_typst_source(
 def _write_pdf(staging: Path, stem: str, display: str, timestamp: int | None) -> None:
     typ = staging / f".{stem}.typ"
     try:
-        typst.compile(
-            str(typ),
-            output=str(staging / f"{stem}.pdf"),
-            root=str(staging),
-            ignore_system_fonts=True,
-            timestamp=timestamp,
-            pdf_standards=PDF_STANDARD,
-        )
+        compile_pdf(typ, staging / f"{stem}.pdf", root=staging, timestamp=timestamp)
     except typst.TypstError as exc:
         detail = getattr(exc, "diagnostic", "") or str(exc)
         raise NetreportError(
