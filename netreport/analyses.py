@@ -15,11 +15,11 @@ fails a strict build).
 
 `run_analyses` runs the tests once per process for a given case: every
 chapter that calls it with the same `CodedData` object (the one
-`netreport.load_case` caches) gets the same results, and the files read
-and warnings given the first time are noted again for each caller, so a
-rebuild still knows which chapters read which file and a strict build
-still fails where a warning is given. Chapters read the case; none may
-change its frames in place.
+`netreport.load_case` caches) gets the same results, and the files read,
+stored results used and warnings given the first time are noted again for
+each caller, so a rebuild still knows which chapters read which file and
+a strict build still fails where a warning is given. Chapters read the
+case; none may change its frames in place.
 
 Examples
 --------
@@ -53,6 +53,7 @@ from netreport.codebook import Codebook
 from netreport.coded_data import CodedData
 from netreport.errors import NetreportError, shorten
 from netreport.rebuild import record_read, recording_reads
+from netreport.result_store import note_results, recording_results
 from netreport.tables import TOTAL, Table, tabulate_crosstab, tabulate_frequencies
 
 __all__ = [
@@ -123,13 +124,15 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
     if _last is None or _last.data is not data:
         with (
             recording_reads() as reads,
+            recording_results() as results,
             warnings.catch_warnings(record=True) as caught,
         ):
             warnings.simplefilter("always")
             analyses = _run(data)
-        _last = _Run(data, analyses, reads, caught)
+        _last = _Run(data, analyses, reads, results, caught)
     for path in _last.reads:
         record_read(path)
+    note_results(_last.results)
     for warning in _last.caught:
         warnings.warn_explicit(
             warning.message, warning.category, warning.filename, warning.lineno
@@ -139,11 +142,13 @@ def run_analyses(data: CodedData) -> dict[str, Analysis]:
 
 @dataclass(frozen=True)
 class _Run:
-    """The analyses of one case, with the reads and warnings they caused."""
+    """The analyses of one case, with the reads, results and warnings they
+    caused."""
 
     data: CodedData
     analyses: dict[str, Analysis]
     reads: set[Path]
+    results: set[str]
     caught: list[warnings.WarningMessage]
 
 

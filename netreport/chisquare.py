@@ -31,6 +31,11 @@ else, and the method string says when it was.
 
 The arithmetic follows R's ``chisq.test``, ``fisher.test`` and ``p.adjust``;
 ``tests/golden/`` holds R's answers for the tables the tests compare to.
+
+While a build runs a chapter, the p-values come from its result store
+(`netreport.result_store`) when an earlier build computed them for the
+same table, seed and number of resamples; scipy is only imported to
+compute one that is not stored.
 """
 
 from __future__ import annotations
@@ -43,10 +48,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from netreport import apa
 from netreport.errors import NetreportError, NetreportWarning, shorten
+from netreport.result_store import stored_value
 
 __all__ = [
     "COCHRAN_RULE",
@@ -824,7 +829,7 @@ def _compute(
         statistic = float(np.sum((np.abs(diff) - shift) ** 2 / expected))
     else:
         statistic = pearson
-    p_chisquare = float(stats.chi2.sf(statistic, df))
+    p_chisquare = _chisquare_p(statistic, df)
     stdres = diff / np.sqrt(expected * np.outer(1 - row_sums / n, 1 - col_sums / n))
 
     # Which p to report: Cochran's rule on the expected counts decides.
@@ -874,7 +879,31 @@ def _compute(
     )
 
 
+def _chisquare_p(statistic: float, df: int) -> float:
+    return stored_value(
+        "chi-square p", [statistic, df], lambda: _compute_chisquare_p(statistic, df)
+    )
+
+
+def _compute_chisquare_p(statistic: float, df: int) -> float:
+    from scipy import stats  # about a second; only when a p is not stored
+
+    return float(stats.chi2.sf(statistic, df))
+
+
 def _exact_p(counts: np.ndarray, seed: int, resamples: int) -> tuple[str, float]:
+    inputs = {"counts": counts.tolist(), "seed": seed, "resamples": resamples}
+    test, p = stored_value(
+        "exact p", inputs, lambda: _compute_exact_p(counts, seed, resamples)
+    )
+    return test, p
+
+
+def _compute_exact_p(
+    counts: np.ndarray, seed: int, resamples: int
+) -> tuple[str, float]:
+    from scipy import stats  # about a second; only when a p is not stored
+
     if counts.shape == (2, 2):
         # scipy's two-sided p sums every table no more probable than the
         # observed one, as R's fisher.test does.

@@ -16,9 +16,12 @@ A chapter's results (its Markdown, figures and the values it printed) are
 kept under ``.netreport/chapters/`` with what they were made from: the
 chapter source, the files it read, the execute options and the code of
 netreport with its pinned dependencies. A later build reuses them when all
-of these are unchanged, and says why it ran a chapter again when not. The
-HTML pages and the PDF are then put together from the chapters' results;
-a page or file whose bytes did not change keeps its old file.
+of these are unchanged, and says why it ran a chapter again when not. A
+chapter that runs again takes its slow, pure results (exact p-values,
+figures) from ``.netreport/results/`` when their inputs are unchanged
+(`netreport.result_store`). The HTML pages and the PDF are then put
+together from the chapters' results; a page or file whose bytes did not
+change keeps its old file.
 
 With no input changed since the last build (the check reads only hashes
 and needs no pandas, pandoc or Typst), `build` leaves the output dir as it
@@ -41,6 +44,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from netreport.result_store import ResultStore, recording_results, using_store
 from netreport.staging import CARRIED_OVER, clean_leftovers
 
 __all__ = [
@@ -167,7 +171,8 @@ class ChapterCache:
         `code_fingerprint` of this netreport; a different one runs every
         chapter again.
     force
-        Run every chapter, whatever the cache holds.
+        Run every chapter and compute every stored result again, whatever
+        the cache holds.
     """
 
     def __init__(self, project_dir: Path, code: str, *, force: bool = False) -> None:
@@ -175,6 +180,9 @@ class ChapterCache:
         self.folder = project_dir / CACHE_DIR / "chapters"
         self.code = code
         self.force = force
+        self.results = ResultStore(
+            project_dir / CACHE_DIR / "results", code, refresh=force
+        )
         self.runs: list[ChapterRun] = []
         self.records: dict[str, dict[str, Any]] = {}
 
@@ -196,12 +204,17 @@ class ChapterCache:
             ]
             return ExecutedChapter(record["markdown"], figures)
 
-        with recording_reads() as reads:
+        with (
+            recording_reads() as reads,
+            using_store(self.results),
+            recording_results() as results,
+        ):
             executed = execute_chapter(qmd, display=display, **options)
         self.runs.append(ChapterRun(display, True, reason))
         record = {
             **key,
             "reads": _digests(reads, self.project_dir),
+            "results": sorted(results),
             "markdown": executed.markdown,
             "figures": [
                 {"path": f.path.as_posix(), "alt": f.alt} for f in executed.figures
@@ -211,6 +224,12 @@ class ChapterCache:
         self._store(record, display, options["site_dir"])
         self.records[display] = record
         return executed
+
+    def prune_results(self) -> None:
+        """Remove the stored results no chapter's current results were made with."""
+        keep = {name for record in self.records.values() for name in record["results"]}
+        removed = self.results.prune(keep)
+        logger.debug("removed %d stored results no chapter uses", removed)
 
     def _key(self, display: str, options: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -472,7 +491,8 @@ def build(
     version
         The report version to stamp (a release); None for ``unreleased``.
     force
-        Run every chapter and rewrite every output even if nothing changed.
+        Run every chapter, compute every stored result and rewrite every
+        output even if nothing changed.
     strict
         Whether warnings are errors; recorded, as it can change the outcome.
     on_case
@@ -557,6 +577,7 @@ def _render(
         executor=cache,
         links=_links(output_dir, options["version"]),
     )
+    cache.prune_results()
     config = load_book_config(project_dir)
     outputs = _site_digests(output_dir)
     figures = [v for r in cache.records.values() for v in r["values"]]

@@ -185,6 +185,58 @@ def test_force_runs_everything(project: Path, runs: Path) -> None:
         "(--force)"  # fmt: skip
 
 
+_EXACT_TEST = """
+```{python}
+from netreport.chisquare import independence
+
+test = independence(
+    pd.crosstab(mentions["context"], mentions["pressure"]), exact=True,
+    resamples=2000,
+)
+```
+
+Context by pressure: `{python} test.p`.
+"""
+
+
+def test_a_chapter_run_again_reuses_the_p_values_its_change_did_not_touch(
+    project: Path, runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import netreport.chisquare as chisquare
+
+    chapter = project / "chapters" / "mentions.qmd"
+    chapter.write_text(chapter.read_text() + _EXACT_TEST)
+    build(project)
+    runs.write_text("")
+    computed = []
+    compute = chisquare._compute_exact_p
+    monkeypatch.setattr(chisquare, "_compute_exact_p",
+                        lambda *a: computed.append(a) or compute(*a))  # fmt: skip
+    results = project / ".netreport" / "results"
+    stored = {p.name for p in results.iterdir()}
+
+    # The same mentions in new bytes: the chapter runs, the p is stored.
+    mentions = project / "data" / "mentions.csv"
+    mentions.write_text(mentions.read_text().replace("\n", "\r\n"))
+    build(project)
+    assert ran(runs) == ["chapters/mentions.qmd"]
+    assert computed == []
+    assert {p.name for p in results.iterdir()} == stored
+
+    # A mention moved to another context: a new table, a new p.
+    move_one_mention(project)
+    build(project)
+    assert len(computed) == 1
+    table = computed[0][0]
+    expected = chisquare.independence(table, exact=True, resamples=2000).p
+    page = (project / "_site/chapters/mentions.html").read_text()
+    assert f"Context by pressure: {expected}." in page
+    # Only what the chapters' current results were made with is kept: the
+    # exact and the chi-square p of the new table.
+    now = {p.name for p in results.iterdir()}
+    assert len(now) == len(stored) == 2 and not now & stored
+
+
 def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
     os.remove(project / "_site" / "rebuild-report.pdf")
     outcome = build(project)
