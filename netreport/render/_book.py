@@ -23,13 +23,14 @@ import os
 import posixpath
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import typst
+from defusedxml import ElementTree
 
 from netreport.errors import NetreportError
 from netreport.render._config import BookConfig, ChapterEntry, load_book_config
@@ -219,7 +220,7 @@ def _citation_keys(blocks: list[Any]) -> list[str]:
 
 
 def _has_refs_div(blocks: list[Any]) -> bool:
-    return any(n["t"] == "Div" and n["c"][0][0] == "refs" for n in nodes(blocks))
+    return any(_is_refs_div(n) for n in nodes(blocks))
 
 
 def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> None:
@@ -238,11 +239,17 @@ def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> 
                                   [{"t": "Str", "c": "References"}]]},
             {"t": "Div", "c": [["refs", [], []], []]},
         ]  # fmt: skip
-    wrapped = [
-        {"t": "Div", "c": [[f"nr-chapter-{i}", ["nr-chapter"], []], c.blocks]}
-        for i, c in enumerate(chapters)
-    ]
-    doc = {"pandoc-api-version": api, "meta": {}, "blocks": wrapped}
+    # A note style moves punctuation around the notes it makes, outside the
+    # citations, so it needs the whole book; other styles need only the
+    # citations.
+    whole = _is_note_style(config.csl)
+    if whole:
+        blocks = [
+            {"t": "Div", "c": [["", ["nr-chapter"], []], c.blocks]} for c in chapters
+        ]
+    else:
+        blocks = _citations_only(chapters)
+    doc = {"pandoc-api-version": api, "meta": {}, "blocks": blocks}
     args = ["-f", "json", "-t", "json", "--citeproc", "-M", "link-citations=true"]
     args += ["-M", f"lang={config.lang}"]
     args += [f"--bibliography={path}" for path in config.bibliography]
@@ -257,8 +264,72 @@ def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> 
             f"{where}: citation @{key} is not in the bibliography "
             f"({', '.join(p.name for p in config.bibliography)})"
         )
-    for chapter, div in zip(chapters, json.loads(output)["blocks"], strict=True):
-        chapter.blocks = div["c"][1]
+    processed = json.loads(output)["blocks"]
+    if whole:
+        for chapter, div in zip(chapters, processed, strict=True):
+            chapter.blocks = div["c"][1]
+    else:
+        _put_back_citations(chapters, processed)
+
+
+def _is_note_style(csl: Path | None) -> bool:
+    """Whether the CSL style at `csl` puts citations in notes (the default does not)."""
+    if csl is None:
+        return False
+    try:
+        return ElementTree.parse(csl).getroot().get("class") == "note"
+    except (OSError, ElementTree.ParseError):
+        # citeproc itself says what is wrong with the file.
+        return True
+
+
+def _citations_only(chapters: list[_Chapter]) -> list[Any]:
+    """The book as citeproc needs to see it: each citation, then the list.
+
+    How a citation is rendered depends only on the book's citations, in
+    order, and on whether each sits in a note; so citeproc is given those,
+    one per paragraph, and the reference list's Div, not the whole book.
+    """
+    blocks = []
+    for chapter in chapters:
+        for node, in_note in _citations(chapter.blocks):
+            inline = node
+            if in_note:
+                inline = {"t": "Note", "c": [{"t": "Para", "c": [node]}]}
+            blocks.append({"t": "Para", "c": [inline]})
+        blocks += [n for n in nodes(chapter.blocks) if _is_refs_div(n)]
+    return blocks
+
+
+def _citations(value: Any, in_note: bool = False) -> Iterator[tuple[Any, bool]]:
+    """Each Cite node in `value`, in order, and whether it sits in a note."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _citations(item, in_note)
+    elif isinstance(value, dict):
+        if value.get("t") == "Cite":
+            yield value, in_note
+            return
+        in_note = in_note or value.get("t") == "Note"
+        for item in value.values():
+            yield from _citations(item, in_note)
+
+
+def _put_back_citations(chapters: list[_Chapter], processed: list[Any]) -> None:
+    rendered = iter([n for n in nodes(processed) if n["t"] == "Cite"])
+    lists = iter([n for n in nodes(processed) if _is_refs_div(n)])
+
+    def visit(node: dict[str, Any]) -> Any:
+        if node["t"] == "Cite":
+            return next(rendered)
+        return next(lists) if _is_refs_div(node) else None
+
+    for chapter in chapters:
+        chapter.blocks = walk(chapter.blocks, visit)
+
+
+def _is_refs_div(node: Any) -> bool:
+    return node.get("t") == "Div" and node["c"][0][0] == "refs"
 
 
 # -- files -------------------------------------------------------------------
