@@ -89,7 +89,9 @@ def recording_reads() -> Iterator[set[Path]]:
     try:
         yield recorder
     finally:
-        _recorders.remove(recorder)
+        # By identity: an enclosing recorder may hold the same paths, and
+        # list.remove would take the first equal one.
+        del _recorders[next(i for i, r in enumerate(_recorders) if r is recorder)]
 
 
 def file_digest(path: Path) -> str | None:

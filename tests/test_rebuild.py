@@ -65,6 +65,16 @@ def test_record_read_reaches_every_open_recorder(tmp_path: Path) -> None:
     assert outer == {tmp_path / "a.csv", tmp_path / "b.csv"}
 
 
+def test_a_nested_recorder_with_the_same_reads_closes_only_itself(tmp_path: Path):
+    with recording_reads() as outer:
+        with recording_reads() as inner:
+            record_read(tmp_path / "a.csv")
+        assert inner == outer
+        record_read(tmp_path / "b.csv")
+    assert inner == {tmp_path / "a.csv"}
+    assert outer == {tmp_path / "a.csv", tmp_path / "b.csv"}
+
+
 def test_first_build_runs_every_chapter(tmp_path: Path, runs: Path) -> None:
     project = make_project(tmp_path / "first")
     outcome = build(project)
@@ -185,9 +195,10 @@ def test_force_runs_everything(project: Path, runs: Path) -> None:
         "(--force)"  # fmt: skip
 
 
-_EXACT_TEST = """
+_EXACT_TEST_AND_FIGURE = """
 ```{python}
 from netreport.chisquare import independence
+from netreport.figures import plot_use_by_context
 
 test = independence(
     pd.crosstab(mentions["context"], mentions["pressure"]), exact=True,
@@ -196,45 +207,60 @@ test = independence(
 ```
 
 Context by pressure: `{python} test.p`.
+
+```{python}
+#| label: fig-use
+#| fig-cap: "Use by context"
+plot_use_by_context(load_case().data)
+```
 """
 
 
-def test_a_chapter_run_again_reuses_the_p_values_its_change_did_not_touch(
+def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
     project: Path, runs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import netreport.chisquare as chisquare
+    import netreport.figures as figures
 
     chapter = project / "chapters" / "mentions.qmd"
-    chapter.write_text(chapter.read_text() + _EXACT_TEST)
+    chapter.write_text(chapter.read_text() + _EXACT_TEST_AND_FIGURE)
     build(project)
     runs.write_text("")
-    computed = []
-    compute = chisquare._compute_exact_p
+    computed, drawn = [], []
+    compute, draw = chisquare._compute_exact_p, figures.Plot.draw
     monkeypatch.setattr(chisquare, "_compute_exact_p",
                         lambda *a: computed.append(a) or compute(*a))  # fmt: skip
+    monkeypatch.setattr(figures.Plot, "draw",
+                        lambda *a: drawn.append(a) or draw(*a))  # fmt: skip
     results = project / ".netreport" / "results"
     stored = {p.name for p in results.iterdir()}
+    svg = project / "_site/chapters/mentions_files/fig-use.svg"
+    figure = svg.read_bytes()
 
-    # The same mentions in new bytes: the chapter runs, the p is stored.
+    # The same mentions in new bytes: the chapter runs, its results are
+    # stored.
     mentions = project / "data" / "mentions.csv"
     mentions.write_text(mentions.read_text().replace("\n", "\r\n"))
     build(project)
     assert ran(runs) == ["chapters/mentions.qmd"]
-    assert computed == []
+    assert computed == [] and drawn == []
     assert {p.name for p in results.iterdir()} == stored
+    assert svg.read_bytes() == figure
 
-    # A mention moved to another context: a new table, a new p.
+    # A mention moved to another context: a new table, a new p, a new
+    # figure.
     move_one_mention(project)
     build(project)
-    assert len(computed) == 1
+    assert len(computed) == 1 and len(drawn) == 1
+    assert svg.read_bytes() != figure
     table = computed[0][0]
     expected = chisquare.independence(table, exact=True, resamples=2000).p
     page = (project / "_site/chapters/mentions.html").read_text()
     assert f"Context by pressure: {expected}." in page
     # Only what the chapters' current results were made with is kept: the
-    # exact and the chi-square p of the new table.
+    # exact and the chi-square p of the new table and the new figure.
     now = {p.name for p in results.iterdir()}
-    assert len(now) == len(stored) == 2 and not now & stored
+    assert len(now) == len(stored) == 3 and not now & stored
 
 
 def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
