@@ -12,11 +12,22 @@ A table of counts is published with its totals. Two rounds hide cells:
 A table with totals is a system of linear equations: every row and every
 column adds up to its total. A hidden cell is *derivable* if the equations,
 with the shown cells filled in, pin it to one value; with the bounds added
-it is derivable if its smallest and largest possible values agree. Both are
-checked here: the first with linear algebra (fast, used to choose the cells
-to hide), the second with a linear programme (to confirm the choice). Among
+it is derivable if its smallest and largest possible values agree. Among
 the cells that would protect a derivable one, the round hides the set with
 the smallest total count, so as little as possible is lost.
+
+Both questions are answered exactly on a graph, without solving anything.
+Its nodes are the table's rows and columns (totals included) and each
+hidden cell is an edge between its row and its column; a table of one
+column has no row equations, so its rows are one node. Changing the hidden
+cells while every line keeps its total means moving counts around a cycle
+of such edges, up and down in turn (a total moves with its parts). So a
+hidden cell is fixed by the equations exactly when no cycle of hidden cells
+runs through it, and fixed by the bounds as well exactly when no such cycle
+can be walked one step without a count going below zero or a "fewer than
+10" cell reaching 10. (The equations form a network matrix, so the ranges a
+linear programme would find have whole-number ends: a cell that can move
+at all can move by one.)
 
 Percentages are safe only where both the count and the total it is a share
 of are shown; `percentages` blanks every other one.
@@ -25,13 +36,13 @@ of are shown; `percentages` blanks every other one.
 from __future__ import annotations
 
 import itertools
-import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 __all__ = ["HIDDEN", "SMALL", "TOTAL", "Suppression", "percentages", "suppress"]
 
@@ -75,11 +86,14 @@ class Suppression:
 
     def value(self, row: object, column: object = TOTAL) -> int | str:
         """One cell as shown: its count, or the text that stands for it."""
-        if self.primary.at[row, column]:
+        # By position: label lookups with `.at` cost more than the rest of
+        # a report's table, and a report looks up hundreds of cells.
+        at = self.counts.index.get_loc(row), self.counts.columns.get_loc(column)
+        if self.primary.to_numpy()[at]:
             return SMALL.format(threshold=self.threshold)
-        if self.hidden.at[row, column]:
+        if self.hidden.to_numpy()[at]:
             return HIDDEN
-        return int(self.counts.at[row, column])
+        return int(self.counts.to_numpy()[at])
 
     @property
     def any_hidden(self) -> bool:
@@ -105,7 +119,7 @@ def suppress(counts: pd.DataFrame | pd.Series, threshold: int) -> Suppression:
     --------
     >>> s = suppress(pd.Series({"a": 3, "b": 40, "c": 25}), threshold=10)
     >>> s.text()["count"].tolist()
-    ['fewer than 10', 'not shown', '25', '68']
+    ['fewer than 10', '40', 'not shown', '68']
     """
     table = _with_totals(counts)
     values = table.to_numpy(dtype=np.int64)
@@ -126,62 +140,35 @@ def percentages(suppression: Suppression, base: str = "column") -> pd.DataFrame:
     A share is left out when its count or its total is hidden, since either
     could then be recovered from the share and the other.
     """
-    counts = suppression.counts.astype(float)
-    hidden = suppression.hidden
+    table = suppression.counts
+    counts = table.to_numpy(dtype=float)
+    hidden = suppression.hidden.to_numpy()
     if base == "column":
-        totals = counts.loc[TOTAL]
-        shares = counts.div(totals.where(totals > 0), axis=1) * 100
-        base_hidden = np.broadcast_to(hidden.loc[TOTAL].to_numpy(), hidden.shape)
+        at = table.index.get_loc(TOTAL)
+        totals, base_hidden = counts[at], hidden[at]
     elif base == "row":
-        totals = counts[TOTAL]
-        shares = counts.div(totals.where(totals > 0), axis=0) * 100
-        column = hidden[TOTAL].to_numpy()[:, None]
-        base_hidden = np.broadcast_to(column, hidden.shape)
+        at = table.columns.get_loc(TOTAL)
+        totals, base_hidden = counts[:, at, None], hidden[:, at, None]
     else:
         raise ValueError(f"base: {base!r} (allowed: column, row)")
-    return shares.mask(hidden | base_hidden)
-
-
-# -- the table and its equations ---------------------------------------------
+    shares = counts / np.where(totals > 0, totals, np.nan) * 100
+    shares[hidden | base_hidden] = np.nan
+    return pd.DataFrame(shares, index=table.index, columns=table.columns)
 
 
 def _with_totals(counts: pd.DataFrame | pd.Series) -> pd.DataFrame:
     if isinstance(counts, pd.Series):
         counts = counts.to_frame("count")
-    counts = counts.astype(np.int64)
-    if counts.to_numpy().min(initial=0) < 0:
+    values = counts.astype(np.int64).to_numpy()
+    if values.min(initial=0) < 0:
         raise ValueError("counts must not be negative")
-    table = counts.copy()
-    if table.shape[1] > 1:
-        table[TOTAL] = table.sum(axis=1)
-    table.loc[TOTAL] = table.sum(axis=0)
-    return table
-
-
-def _lines(shape: tuple[int, int]) -> np.ndarray:
-    """The equations ``A @ x = 0`` over the cells of the table with totals.
-
-    Each row of the result is one equation: the cells of a line, with the
-    total of the line subtracted.
-    """
-    rows, columns = shape
-    index = lambda r, c: r * columns + c  # noqa: E731
-    equations = []
-    for r in range(rows):
-        if columns == 1:
-            break
-        equation = np.zeros(rows * columns)
-        for c in range(columns - 1):
-            equation[index(r, c)] = 1
-        equation[index(r, columns - 1)] = -1
-        equations.append(equation)
-    for c in range(columns):
-        equation = np.zeros(rows * columns)
-        for r in range(rows - 1):
-            equation[index(r, c)] = 1
-        equation[index(rows - 1, c)] = -1
-        equations.append(equation)
-    return np.array(equations)
+    columns = counts.columns
+    if values.shape[1] > 1:
+        values = np.column_stack([values, values.sum(axis=1)])
+        columns = columns.append(pd.Index([TOTAL]))
+    values = np.vstack([values, values.sum(axis=0)])
+    index = counts.index.append(pd.Index([TOTAL]))
+    return pd.DataFrame(values, index=index, columns=columns)
 
 
 # -- choosing the cells to hide ------------------------------------------------
@@ -193,27 +180,26 @@ def _hide(
 ) -> tuple[frozenset[Cell], frozenset[Cell]]:
     """Primary and all hidden cells of a table with totals (cached: the
     same table is often shown to several audiences)."""
-    grid = np.array(values, dtype=np.int64)
-    equations = _lines(grid.shape)
     if threshold <= 1:
         # "Fewer than 1" would say 0 outright: a threshold of 1 hides nothing.
         return frozenset(), frozenset()
-    primary = frozenset(zip(*np.nonzero(grid < threshold), strict=True))
-    primary = frozenset((int(r), int(c)) for r, c in primary)
+    grid = np.array(values, dtype=np.int64)
+    primary = frozenset(
+        (int(r), int(c)) for r, c in zip(*np.nonzero(grid < threshold), strict=True)
+    )
     hidden = set(primary)
     while True:
-        exposed = _first_derivable(grid, equations, hidden, primary, threshold)
+        exposed = _first_derivable(grid, hidden, primary, threshold)
         if exposed is None:
             return primary, frozenset(hidden)
         cell, by_bounds = exposed
 
         def protects(trial: set[Cell], cell: Cell = cell, by_bounds=by_bounds):
-            if _pinned_by_equations(grid.shape, equations, trial, cell):
+            if _pinned_by_equations(grid.shape, trial, cell):
                 return False
-            if not by_bounds:
-                return True
-            low, high = cell_range(grid, trial, primary, threshold, cell)
-            return high - low >= 0.5
+            return not (
+                by_bounds and _pinned_by_bounds(grid, trial, primary, threshold, cell)
+            )
 
         cover = _cheapest_cover(grid, hidden, cell, protects)
         if cover <= hidden:
@@ -221,100 +207,82 @@ def _hide(
         hidden |= cover
 
 
-def _first_derivable(
-    grid, equations, hidden, primary, threshold
-) -> tuple[Cell, bool] | None:
+def _first_derivable(grid, hidden, primary, threshold) -> tuple[Cell, bool] | None:
     """The first hidden cell that can be worked out, and whether it takes
     the bounds (not the equations alone) to work it out."""
     for cell in sorted(hidden):
-        if _pinned_by_equations(grid.shape, equations, hidden, cell):
+        if _pinned_by_equations(grid.shape, hidden, cell):
             return cell, False
     for cell in sorted(hidden):
-        low, high = cell_range(grid, hidden, primary, threshold, cell)
-        if high - low < 0.5:
+        if _pinned_by_bounds(grid, hidden, primary, threshold, cell):
             return cell, True
     return None
 
 
-def _pinned_by_equations(shape, equations, hidden, cell: Cell) -> bool:
-    """True when the equations alone fix `cell` once the shown cells are known."""
-    order = sorted(hidden)
-    unknown = [r * shape[1] + c for r, c in order]
-    system = equations[:, unknown]
-    target = np.zeros(len(unknown))
-    target[order.index(cell)] = 1
-    rank = np.linalg.matrix_rank(system)
-    return np.linalg.matrix_rank(np.vstack([system, target])) == rank
+def _pinned_by_equations(shape, hidden, cell: Cell) -> bool:
+    """True when the equations alone fix `cell` once the shown cells are known:
+    no cycle of hidden cells runs through it."""
+    row, column = _ends(shape, cell)
+    others = (_ends(shape, h) for h in hidden if h != cell)
+    edges = [arc for a, b in others for arc in ((a, b), (b, a))]
+    return not _joined(edges, column, row)
 
 
-def cell_range(
-    grid: np.ndarray,
-    hidden: set[Cell] | frozenset[Cell],
-    primary: set[Cell] | frozenset[Cell],
-    threshold: int,
-    cell: Cell,
-) -> tuple[float, float]:
-    """Smallest and largest value `cell` can take given what is shown.
+def _pinned_by_bounds(grid, hidden, primary, threshold, cell: Cell) -> bool:
+    """True when `cell` has one possible value given what is shown.
 
     What is shown: every count not in `hidden`, that every line adds up to
     its total, that no count is negative, and that a cell marked "fewer
-    than `threshold`" is below it.
+    than `threshold`" is below it. The cell can take another value exactly
+    when a cycle through it can be walked one step within those bounds.
     """
-    if grid.shape[1] == 1:
-        return _column_range(grid[:, 0], hidden, primary, threshold, cell[0])
-    return _programme_range(grid, hidden, primary, threshold, cell)
+    steps = list(_steps(grid, hidden, primary, threshold))
+    others = [(a, b) for h, a, b in steps if h != cell]
+    return not any(_joined(others, b, a) for h, a, b in steps if h == cell)
 
 
-def _programme_range(grid, hidden, primary, threshold, cell) -> tuple[float, float]:
-    """`cell_range` by a linear programme, for a table of any shape."""
-    order = sorted(hidden)
-    equations = _lines(grid.shape)
-    flat = grid.reshape(-1).astype(float)
-    known = np.ones(flat.size, dtype=bool)
-    for r, c in order:
-        known[r * grid.shape[1] + c] = False
-    unknown = [r * grid.shape[1] + c for r, c in order]
-    a_eq = equations[:, unknown]
-    b_eq = -equations[:, known] @ flat[known]
-    bounds = [(0, threshold - 1 if h in primary else None) for h in order]
-    goal = np.zeros(len(order))
-    goal[order.index(cell)] = 1
-    ends = []
-    for sign in (1, -1):
-        result = linprog(sign * goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds)
-        if result.status == 0:
-            ends.append(sign * result.fun)
-        elif result.status == 3:
-            # Unbounded: the cell can grow (or shrink) without limit.
-            ends.append(-sign * np.inf)
-        else:
-            # The solver gave no answer; count the cell as known, which
-            # hides more rather than less.
-            ends.append(float(grid[cell]))
-    return ends[0], ends[1]
+def _ends(shape: tuple[int, int], cell: Cell) -> tuple[int, int]:
+    """The nodes of `cell`'s row and column (a one-column table's rows are
+    one node: nothing makes them add up)."""
+    rows, columns = shape
+    r, c = cell
+    return (r if columns > 1 else 0), rows + c
 
 
-def _column_range(column, hidden, primary, threshold, row) -> tuple[float, float]:
-    """`cell_range` of a one-column table, without a linear programme.
+def _steps(grid, hidden, primary, threshold) -> Iterator[tuple[Cell, int, int]]:
+    """The arcs a one-step move may take through each hidden cell.
 
-    Its one equation (the cells add up to the total) and the bounds leave
-    each hidden cell an interval with closed-form ends; an unbounded
-    maximum is ``inf``, as from the linear programme.
+    Walking a cell's edge from its row to its column adds one to it (takes
+    one from it when it is a total of either line, but not of both), the
+    other way round the opposite; a step is allowed when the count stays
+    at zero or more and, for a "fewer than" cell, below the threshold.
     """
-    last = len(column) - 1
-    cap = {r: threshold - 1 if (r, 0) in primary else math.inf for r, _ in hidden}
-    inner = [r for r in cap if r != last]
-    shown = sum(int(v) for r, v in enumerate(column[:last]) if r not in cap)
-    if last not in cap:
-        # The hidden cells share what the shown total leaves.
-        rest = int(column[last]) - shown
-        others = sum(cap[r] for r in inner if r != row)
-        low, high = max(0, rest - others), min(cap[row], rest)
-    elif row == last:
-        low, high = shown, min(cap[last], shown + sum(cap[r] for r in inner))
-    else:
-        low, high = 0, min(cap[row], cap[last] - shown)
-    return float(low), float(high)
+    last_row, last_column = grid.shape[0] - 1, grid.shape[1] - 1
+    for cell in hidden:
+        value = int(grid[cell])
+        can = {1: cell not in primary or value < threshold - 1, -1: value > 0}
+        totals = (cell[0] == last_row) + (last_column > 0 and cell[1] == last_column)
+        sign = -1 if totals == 1 else 1
+        row, column = _ends(grid.shape, cell)
+        if can[sign]:
+            yield cell, row, column
+        if can[-sign]:
+            yield cell, column, row
+
+
+def _joined(arcs: Iterable[tuple[int, int]], start: int, goal: int) -> bool:
+    """True when a path of `arcs` (pairs of nodes) leads from start to goal."""
+    following = defaultdict(list)
+    for a, b in arcs:
+        following[a].append(b)
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        todo += [n for n in following[node] if n not in seen]
+        seen.update(following[node])
+    return False
 
 
 def _cheapest_cover(grid, hidden: set[Cell], exposed: Cell, protects) -> set[Cell]:
