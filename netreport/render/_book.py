@@ -24,6 +24,7 @@ import posixpath
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -106,8 +107,12 @@ def render_book(
         _cite_book(chapters, config, api)
         _copy_images(chapters, config, site)
         meta = _book_meta(config, stamp, provenance)
-        pages = _write_pages(chapters, config, site, meta, api, links or {})
-        pdf = _write_pdf(chapters, config, site, meta, api)
+        # Typst compiles without holding the GIL, and each thread converts in
+        # a pandoc session of its own: the PDF is made while the pages are.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            making = background.submit(_write_pdf, chapters, config, site, meta, api)
+            pages = _write_pages(chapters, config, site, meta, api, links or {})
+            pdf = making.result()
         for name, content in (files or {}).items():
             (site / name).write_bytes(content)
         if check is not None:
