@@ -126,7 +126,9 @@ def recording_results() -> Iterator[set[str]]:
     try:
         yield recorder
     finally:
-        _recorders.remove(recorder)
+        # By identity: an enclosing recorder may hold the same names, and
+        # list.remove would take the first equal one.
+        del _recorders[next(i for i, r in enumerate(_recorders) if r is recorder)]
 
 
 def note_results(names: Iterable[str]) -> None:

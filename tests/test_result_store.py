@@ -111,6 +111,15 @@ def test_entries_used_are_recorded_and_the_rest_pruned(store):
     assert {p.name for p in store.folder.iterdir()} == outer
 
 
+def test_a_nested_recorder_with_the_same_names_closes_only_itself(store):
+    with using_store(store), recording_results() as outer:
+        with recording_results() as inner:
+            stored_value("p", [1], Counted(1))
+        assert inner == outer
+        stored_value("p", [2], Counted(2))
+    assert len(inner) == 1 and len(outer) == 2
+
+
 def test_exact_p_hit_and_miss(store, monkeypatch):
     computed = []
 
