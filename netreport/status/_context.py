@@ -7,6 +7,10 @@ so a template cannot print a small count even by mistake, and a percentage
 is only there when both its count and its total are shown. No value here
 comes from excerpt text or interviewee identifiers, and nothing is counted
 per person.
+
+The audiences' reports of one school year count the same things and differ
+only in what they show, so the counts of a year are made once per process
+(`_Counts`) and kept for the next report of the same data and year.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -96,7 +101,7 @@ def build_context(
     version: str | None = None,
 ) -> StatusContext:
     """Compute the context of `audience`'s report for the school year `period`."""
-    chosen = select_period(data, period)
+    counts = _counts_of(data, period)
     context = StatusContext(
         report={
             "title": audience.title,
@@ -116,8 +121,98 @@ def build_context(
     # the facts of the sections before them.
     for section, compute in _SECTIONS.items():
         if section in audience.sections:
-            compute(context, view, chosen, data)
+            compute(context, view, counts)
     return context
+
+
+# -- counting once per school year -------------------------------------------------
+
+
+class _Counts:
+    """The counts of one school year of one data object, each made when first
+    asked for and kept for every audience's report of that year."""
+
+    def __init__(self, data: CodedData, period: str) -> None:
+        self.data = data
+        self.period = period
+        self.year = select_period(data, period)
+
+    @cached_property
+    def included(self) -> pd.DataFrame:
+        return self.year.included
+
+    @cached_property
+    def by_period(self) -> pd.DataFrame:
+        """Artifacts and mentions of every school year up to this one."""
+        counts = count_by_period(self.data)
+        return counts[counts.index <= self.period]
+
+    @cached_property
+    def intended_use(self) -> pd.Series:
+        return _labelled(self.year, self.included, "intended_use")
+
+    @cached_property
+    def pressure(self) -> pd.DataFrame:
+        """Included artifacts by pressure (rows) and intended use."""
+        return _labelled_crosstab(
+            self.year, self.included, "intended_use", "pressure"
+        ).T
+
+    @cached_property
+    def actual_use(self) -> pd.Series:
+        return _labelled(self.year, self.year.mentions, "actual_use")
+
+    @cached_property
+    def use_by_context(self) -> pd.DataFrame:
+        mentions = self.year.mentions
+        return _labelled_crosstab(self.year, mentions, "actual_use", "context")
+
+    @cached_property
+    def district_use(self) -> pd.Series:
+        """Mentions of use by district leaders, by the use made."""
+        mentions = self.year.mentions
+        district = mentions[mentions["context"] == "district_leaders"]
+        return _labelled(self.year, district, "actual_use")
+
+    @cached_property
+    def unused(self) -> pd.DataFrame:
+        mentions = self.year.mentions
+        return mentions[mentions["actual_use"] == "disuse"]
+
+    @cached_property
+    def disuse_reasons(self) -> pd.Series:
+        """Mentions of disuse by their reason, the uncoded ones last."""
+        reasons = _labelled(self.year, self.unused, "sub_theme")
+        disuse_codes = [
+            c.label
+            for c in self.data.codebook["sub_theme"].codes
+            if c.parent == "disuse"
+        ]
+        reasons = reasons.reindex(disuse_codes)
+        unknown = len(self.unused) - int(reasons.sum())
+        if unknown:
+            reasons["No reason coded"] = unknown
+        return reasons
+
+    @cached_property
+    def disuse_intended_use(self) -> pd.Series:
+        return _labelled(self.year, self.unused, "intended_use")
+
+
+# The counts of the school years reported on last, newest first. Each holds
+# its data object, so that the object's id cannot be reused by another; the
+# data's frames are not changed once loaded.
+_RECENT: list[_Counts] = []
+_KEPT = 16  # school years: every year of a few data folders
+
+
+def _counts_of(data: CodedData, period: str) -> _Counts:
+    for counts in _RECENT:
+        if counts.data is data and counts.period == period:
+            return counts
+    counts = _Counts(data, period)
+    _RECENT[:] = [counts, *_RECENT[: _KEPT - 1]]
+    return counts
 
 
 # -- counting and showing ------------------------------------------------------
@@ -228,20 +323,19 @@ def _labelled_crosstab(
 # -- sections --------------------------------------------------------------------
 
 
-def _headline(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    artifacts = pd.Series({"Artifacts made": len(data.included)})
-    mentions = pd.Series({"Mentions of use": len(data.mentions)})
+def _headline(context: StatusContext, view: _View, counts: _Counts) -> None:
+    artifacts = pd.Series({"Artifacts made": len(counts.included)})
+    mentions = pd.Series({"Mentions of use": len(counts.year.mentions)})
     context.facts["artifacts"] = view.shown(artifacts).value("Artifacts made", "count")
     context.facts["mentions"] = view.shown(mentions).value("Mentions of use", "count")
 
 
-def _trend(context: StatusContext, view: _View, data: CodedData, every) -> None:
+def _trend(context: StatusContext, view: _View, counts: _Counts) -> None:
     period = context.report["period"]
-    counts = count_by_period(every)
-    counts = counts[counts.index <= period]
-    periods = list(counts.index)
-    made = view.shown(counts["artifacts"])
-    used = view.shown(counts["mentions"])
+    by_period = counts.by_period
+    periods = list(by_period.index)
+    made = view.shown(by_period["artifacts"])
+    used = view.shown(by_period["mentions"])
     rows = [
         [p, _text(made.value(p, "count")), _text(used.value(p, "count"))]
         for p in periods
@@ -270,10 +364,9 @@ def _trend(context: StatusContext, view: _View, data: CodedData, every) -> None:
     )
 
 
-def _intended_use(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    counts = _labelled(data, data.included, "intended_use")
+def _intended_use(context: StatusContext, view: _View, counts: _Counts) -> None:
     table, result = view.frequency_table(
-        counts,
+        counts.intended_use,
         "Intended use",
         "tbl-intended-use",
         "Artifacts by the use they were made for.",
@@ -288,17 +381,18 @@ def _intended_use(context: StatusContext, view: _View, data: CodedData, _all) ->
     context.facts["top_intended_use"] = _top(result)
 
 
-def _pressure(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    counts = _labelled_crosstab(data, data.included, "intended_use", "pressure")
+def _pressure(context: StatusContext, view: _View, counts: _Counts) -> None:
     context.tables["pressure"] = view.crosstab_table(
-        counts.T, "Pressure", "tbl-pressure", "Artifacts by pressure and intended use."
+        counts.pressure,
+        "Pressure",
+        "tbl-pressure",
+        "Artifacts by pressure and intended use.",
     )
 
 
-def _actual_use(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    counts = _labelled(data, data.mentions, "actual_use")
+def _actual_use(context: StatusContext, view: _View, counts: _Counts) -> None:
     table, result = view.frequency_table(
-        counts,
+        counts.actual_use,
         "Actual use",
         "tbl-actual-use",
         "Mentions of artifact use, by the use made.",
@@ -309,28 +403,26 @@ def _actual_use(context: StatusContext, view: _View, data: CodedData, _all) -> N
     )
     context.facts["top_actual_use"] = _top(result)
     share = percentages(result, base="column")["count"]
-    relationship = data.codebook["actual_use"].codes
+    relationship = counts.data.codebook["actual_use"].codes
     label = next(c.label for c in relationship if c.name == "relationship_management")
     context.facts["relationship_share"] = _percent_or_none(share.get(label))
 
 
-def _use_by_context(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    counts = _labelled_crosstab(data, data.mentions, "actual_use", "context")
+def _use_by_context(context: StatusContext, view: _View, counts: _Counts) -> None:
     context.tables["use_by_context"] = view.crosstab_table(
-        counts, "Actual use", "tbl-use-by-context", "Mentions of use by context of use."
+        counts.use_by_context,
+        "Actual use",
+        "tbl-use-by-context",
+        "Mentions of use by context of use.",
     )
-    district = data.mentions[data.mentions["context"] == "district_leaders"]
-    result = view.shown(_labelled(data, district, "actual_use"))
+    result = view.shown(counts.district_use)
     context.facts["district_mentions"] = result.value(TOTAL, "count")
     context.facts["top_district_use"] = _top(result)
 
 
-def _creation_vs_use(
-    context: StatusContext, view: _View, data: CodedData, _all
-) -> None:
-    made = view.shown(_labelled(data, data.included, "intended_use"))
-    used_counts = _labelled(data, data.mentions, "actual_use")
-    used = view.shown(used_counts)
+def _creation_vs_use(context: StatusContext, view: _View, counts: _Counts) -> None:
+    made = view.shown(counts.intended_use)
+    used = view.shown(counts.actual_use)
     made_share = percentages(made, base="column")["count"]
     used_share = percentages(used, base="column")["count"]
     rows, gaps = [], {}
@@ -351,18 +443,9 @@ def _creation_vs_use(
         context.facts["most_overused"] = max(gaps, key=gaps.get)
 
 
-def _disuse(context: StatusContext, view: _View, data: CodedData, _all) -> None:
-    unused = data.mentions[data.mentions["actual_use"] == "disuse"]
-    reasons = _labelled(data, unused, "sub_theme")
-    disuse_codes = [
-        c.label for c in data.codebook["sub_theme"].codes if c.parent == "disuse"
-    ]
-    reasons = reasons.reindex(disuse_codes)
-    unknown = len(unused) - int(reasons.sum())
-    if unknown:
-        reasons["No reason coded"] = unknown
+def _disuse(context: StatusContext, view: _View, counts: _Counts) -> None:
     table, result = view.frequency_table(
-        reasons,
+        counts.disuse_reasons,
         "Reason",
         "tbl-disuse",
         "Mentions of artifacts that went unused, by reason.",
@@ -371,7 +454,7 @@ def _disuse(context: StatusContext, view: _View, data: CodedData, _all) -> None:
     context.facts["disuse_mentions"] = result.value(TOTAL, "count")
     context.facts["top_disuse_reason"] = _top(result)
     kinds = view.frequency_table(
-        _labelled(data, unused, "intended_use"),
+        counts.disuse_intended_use,
         "Intended use",
         "tbl-disuse-intended",
         "Unused artifacts, by what they were made for.",
@@ -379,7 +462,7 @@ def _disuse(context: StatusContext, view: _View, data: CodedData, _all) -> None:
     context.tables["disuse_intended_use"] = kinds
 
 
-def _next_steps(context: StatusContext, view: _View, data: CodedData, every) -> None:
+def _next_steps(context: StatusContext, view: _View, counts: _Counts) -> None:
     # Built from the other sections' facts; they run first (SECTIONS order).
     steps = []
     if context.facts.get("top_disuse_reason"):
