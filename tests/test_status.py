@@ -239,6 +239,29 @@ def test_templates_run_in_a_sandbox(
 # -- executors -------------------------------------------------------------------
 
 
+def test_a_pool_gets_each_data_folder_and_year_as_one_batch() -> None:
+    from netreport.status._run import StatusJob, _batches
+
+    def job(folder: str, audience: str, year: str) -> StatusJob:
+        return StatusJob("project", folder, audience, year, "out.html", "site")
+
+    years = [f"20{y}-{y + 1}" for y in range(10, 14)]
+    jobs = [
+        job(folder, audience, year)
+        for folder in ("a", "b")
+        for audience in ("funder", "members")
+        for year in years
+    ]
+    batches = _batches(jobs, workers=2)
+    assert len(batches) == 8
+    assert sorted(i for batch in batches for i in batch) == list(range(len(jobs)))
+    for batch in batches:
+        assert [jobs[i].audience for i in batch] == ["funder", "members"]
+        assert len({(jobs[i].data_dir, jobs[i].period) for i in batch}) == 1
+    # Too few years to keep three workers busy: one job per batch.
+    assert _batches(jobs, workers=3) == [[i] for i in range(len(jobs))]
+
+
 def digests(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -4,7 +4,10 @@ A run is a list of `StatusJob`, one per audience and school year. Each job
 is small and self-contained (paths and strings only), so it travels to a
 pool worker or a Dask worker as is. A worker loads each data folder and
 config once and keeps them for every later job (`_load`), so a thousand
-reports read the data once per worker, not once per report.
+reports read the data once per worker, not once per report. A process
+pool gets the reports of one data folder and year as one batch
+(`_batches`), so that a worker counts that year once for all its audiences
+(`netreport.status._context` keeps the counts).
 
 Everything a report prints comes from its job and the data; the build time
 and code version are fixed by the parent for the whole run, so the same run
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import shutil
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -264,6 +269,7 @@ def _tick(page: str, done: Callable[[str], None]) -> str:
 
 def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
     pages: dict[int, str] = {}
+    workers = workers or os.cpu_count() or 1
     # Workers are started fresh ("spawn"), not forked: the parent may run
     # threads (a progress bar, a Dask client) whose locks a fork would copy.
     context = multiprocessing.get_context("spawn")
@@ -276,10 +282,37 @@ def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
         initializer=_preload,
         initargs=(loaded,),
     ) as pool:
-        futures = {pool.submit(render_status_job, job): i for i, job in enumerate(jobs)}
+        futures = {
+            pool.submit(_render_batch, [jobs[i] for i in batch]): batch
+            for batch in _batches(jobs, workers)
+        }
         for future in as_completed(futures):
-            pages[futures[future]] = _tick(future.result(), done)
+            for i, page in zip(futures[future], future.result(), strict=True):
+                pages[i] = _tick(page, done)
     return [pages[i] for i in range(len(jobs))]
+
+
+# With fewer batches than this per worker, the last ones would leave a
+# worker idle for longer than counting a year once saves.
+_BATCHES_PER_WORKER = 4
+
+
+def _batches(jobs: Sequence[StatusJob], workers: int) -> list[list[int]]:
+    """Indices of `jobs` in the batches a pool worker renders one after another.
+
+    One batch per data folder and year, when there are enough of them to
+    keep every worker busy to the end; otherwise one job per batch.
+    """
+    years: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, job in enumerate(jobs):
+        years[job.data_dir, job.period].append(i)
+    if len(years) < _BATCHES_PER_WORKER * workers:
+        return [[i] for i in range(len(jobs))]
+    return list(years.values())
+
+
+def _render_batch(jobs: Sequence[StatusJob]) -> list[str]:
+    return [render_status_job(job) for job in jobs]
 
 
 def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str]:
