@@ -62,7 +62,7 @@ class Suppression:
     ----------
     counts
         The counts with a ``Total`` row and (for a table of several columns)
-        a ``Total`` column.
+        a ``Total`` column, each last.
     primary
         True where the count is below the threshold.
     hidden
@@ -156,19 +156,29 @@ def percentages(suppression: Suppression, base: str = "column") -> pd.DataFrame:
     return pd.DataFrame(shares, index=table.index, columns=table.columns)
 
 
+# Made once: building an Index costs more than adding up a small table.
+_COUNT, _TOTAL = pd.Index(["count"]), pd.Index([TOTAL])
+
+
 def _with_totals(counts: pd.DataFrame | pd.Series) -> pd.DataFrame:
-    if isinstance(counts, pd.Series):
-        counts = counts.to_frame("count")
-    values = counts.astype(np.int64).to_numpy()
+    values = counts.to_numpy()
+    if values.dtype != np.int64:
+        values = counts.astype(np.int64).to_numpy()
     if values.min(initial=0) < 0:
         raise ValueError("counts must not be negative")
-    columns = counts.columns
-    if values.shape[1] > 1:
+    if isinstance(counts, pd.Series):
+        values, columns = values[:, None], _COUNT
+    elif values.shape[1] > 1:
         values = np.column_stack([values, values.sum(axis=1)])
-        columns = columns.append(pd.Index([TOTAL]))
+        columns = _and_total(counts.columns)
+    else:
+        columns = counts.columns
     values = np.vstack([values, values.sum(axis=0)])
-    index = counts.index.append(pd.Index([TOTAL]))
-    return pd.DataFrame(values, index=index, columns=columns)
+    return pd.DataFrame(values, index=_and_total(counts.index), columns=columns)
+
+
+def _and_total(labels: pd.Index) -> pd.Index:
+    return labels.append(_TOTAL).rename(labels.name)
 
 
 # -- choosing the cells to hide ------------------------------------------------
