@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from netreport.codebook import Dimension
 from netreport.coded_data import CodedData
 from netreport.periods import count_by_period, select_period
 from netreport.status._charts import bar_chart_svg
@@ -234,8 +236,8 @@ class _View:
         result = self.shown(counts)
         shares = percentages(result, base="column")["count"]
         rows = [
-            [str(code), _text(result.value(code, "count")), _percent(shares[code])]
-            for code in result.counts.index
+            [str(code), _text(result.value(code, "count")), _percent(share)]
+            for code, share in shares.items()
         ]
         markdown = _pipe([heading, "Count", "Share"], rows, right=(1, 2))
         return ReportTable(label, caption, markdown), result
@@ -247,11 +249,11 @@ class _View:
         shares = percentages(result, base="column")
         header = [corner, *map(str, result.counts.columns)]
         rows = []
-        for row in result.counts.index:
+        for row, row_shares in zip(shares.index, shares.to_numpy(), strict=True):
             cells = [str(row)]
-            for column in result.counts.columns:
+            for column, value in zip(shares.columns, row_shares, strict=True):
                 text = _text(result.value(row, column))
-                share = _percent(shares.at[row, column])
+                share = _percent(value)
                 cells.append(f"{text} ({share})" if share != "–" else text)
             rows.append(cells)
         markdown = _pipe(header, rows, right=range(1, len(header)))
@@ -266,15 +268,14 @@ class _View:
         *,
         with_shares: bool = True,
     ) -> ReportFigure:
-        counts = result.counts.drop(index=TOTAL)["count"]
-        shares = percentages(result, base="column")["count"]
+        shares = percentages(result, base="column")["count"].iloc[:-1]  # no total
         values, texts = [], []
-        for code in counts.index:
+        for code, code_share in shares.items():
             value = result.value(code, "count")
             values.append(value if isinstance(value, int) else None)
-            share = _percent(shares[code]) if with_shares else "–"
+            share = _percent(code_share) if with_shares else "–"
             texts.append(f"{value} ({share})" if share != "–" else str(value))
-        labels = [str(code) for code in counts.index]
+        labels = [str(code) for code in shares.index]
         alt = f"Bar chart of {what}: " + "; ".join(
             f"{label} {text}" for label, text in zip(labels, texts, strict=True)
         )
@@ -300,24 +301,39 @@ def _pipe(header: list[str], rows: list[list[str]], right) -> str:
     )
 
 
+# Counted from each row's position among the codes (a bincount), which is
+# many times faster than value_counts or crosstab on tables this small.
+
+
 def _labelled(data: CodedData, frame: pd.DataFrame, column: str) -> pd.Series:
     """Counts of a coded column in codebook order, indexed by code label."""
     dimension = data.codebook[column]
-    counts = frame[column].value_counts(sort=False).reindex(dimension.code_names)
-    labels = {c.name: c.label for c in dimension.codes}
-    return counts.fillna(0).astype(int).rename(index=labels)
+    codes = _codes(frame, dimension)
+    counts = np.bincount(codes[codes >= 0], minlength=len(dimension.codes))
+    return pd.Series(counts, index=[c.label for c in dimension.codes])
 
 
 def _labelled_crosstab(
     data: CodedData, frame: pd.DataFrame, rows: str, columns: str
 ) -> pd.DataFrame:
     row_dim, column_dim = data.codebook[rows], data.codebook[columns]
-    table = pd.crosstab(frame[rows], frame[columns], dropna=False)
-    table = table.reindex(index=row_dim.code_names, columns=column_dim.code_names)
-    table = table.fillna(0).astype(int)
-    table.index = [c.label for c in row_dim.codes]
-    table.columns = [c.label for c in column_dim.codes]
-    return table
+    row, column = _codes(frame, row_dim), _codes(frame, column_dim)
+    both = (row >= 0) & (column >= 0)
+    width = len(column_dim.codes)
+    cells = np.bincount(
+        row[both] * width + column[both], minlength=len(row_dim.codes) * width
+    )
+    return pd.DataFrame(
+        cells.reshape(-1, width),
+        index=[c.label for c in row_dim.codes],
+        columns=[c.label for c in column_dim.codes],
+    )
+
+
+def _codes(frame: pd.DataFrame, dimension: Dimension) -> np.ndarray:
+    """Each row's position among the dimension's codes; -1 where it has none."""
+    coded = pd.Categorical(frame[dimension.name], categories=dimension.code_names)
+    return coded.codes.astype(np.int64)
 
 
 # -- sections --------------------------------------------------------------------
@@ -485,13 +501,13 @@ def _next_steps(context: StatusContext, view: _View, counts: _Counts) -> None:
 
 def _top(result: Suppression) -> str | None:
     """The category with the largest shown count, if it is shown."""
-    counts = result.counts.drop(index=TOTAL).iloc[:, 0]
-    hidden = result.hidden.drop(index=TOTAL).iloc[:, 0]
-    if counts.empty or counts.max() == 0:
+    counts = result.counts.to_numpy()[:-1, 0]  # the total comes last
+    if counts.size == 0 or counts.max() == 0:
         return None
-    top = counts.idxmax()
+    top = int(counts.argmax())
     tied = (counts == counts.max()).sum() > 1
-    return None if hidden[top] or tied else str(top)
+    hidden = result.hidden.to_numpy()[top, 0]
+    return None if hidden or tied else str(result.counts.index[top])
 
 
 def _percent_or_none(value: float | None) -> str | None:
