@@ -1,10 +1,13 @@
 """Figures of the coded data, drawn with plotnine from netreport's tables.
 
-Each ``plot_`` function returns a plotnine ``ggplot`` whose data comes from
-a `netreport.tables` table, so a figure and the table beside it cannot
-disagree. The returned object carries ``alt_text``, a description written
-from the data (every share shown), which the render engine uses when the
-cell gives no ``fig-alt``.
+Each ``plot_`` function returns a `Plot` whose data comes from a
+`netreport.tables` table, so a figure and the table beside it cannot
+disagree. A `Plot` carries ``alt_text``, a description written from the
+data (every share shown), which the render engine uses when the cell gives
+no ``fig-alt``. It is drawn with plotnine (`Plot.ggplot`, in
+``netreport._drawing``) only when its SVG is needed and not stored: the
+render engine keys the SVG by `Plot.figure_key`, the figure's data and
+how it is drawn, in the build's result store (`netreport.result_store`).
 
 Readers who do not see colour well lose nothing: the palette is
 Okabe and Ito's, every bar carries its percentage, panels and axes name
@@ -16,26 +19,10 @@ does).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
-from plotnine import (
-    aes,
-    coord_flip,
-    element_blank,
-    element_line,
-    element_text,
-    facet_wrap,
-    geom_col,
-    geom_text,
-    ggplot,
-    guide_legend,
-    guides,
-    labs,
-    position_dodge,
-    scale_fill_manual,
-    scale_y_continuous,
-    theme,
-    theme_minimal,
-)
 
 from netreport.coded_data import CodedData
 from netreport.tables import (
@@ -45,8 +32,13 @@ from netreport.tables import (
     tabulate_crosstab,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from plotnine import ggplot
+
 __all__ = [
     "OKABE_ITO",
+    "Plot",
     "plot_intended_vs_actual",
     "plot_pressure",
     "plot_use_by_context",
@@ -66,17 +58,70 @@ OKABE_ITO = {
     "black": "#000000",
 }
 
-# Creation is always the dark blue and use the light orange, in every
-# figure, so the pair reads apart in greyscale too.
-_SIDE_COLOURS = {"creation": OKABE_ITO["blue"], "use": OKABE_ITO["orange"]}
-_WIDTH = 6.5  # inches: the text width of the book's pages
-_BASE_SIZE = 10
-_LABEL_SIZE = 8
-_DODGE = 0.8
 _TEXT_GAP = 1.2  # percentage points between a bar's end and its label
 
 
-def plot_intended_vs_actual(data: CodedData) -> ggplot:
+@dataclass(frozen=True, eq=False)
+class Plot:
+    """A figure of the report: its data, its alt text and how it is drawn.
+
+    Show it as a cell's value and the render engine writes its SVG. Add
+    plotnine components to it (``plot + labs(title=...)``) to get a
+    ``ggplot`` that is drawn every build.
+
+    Attributes
+    ----------
+    data
+        What the figure shows, one row per bar.
+    alt_text
+        The figure in words, every number shown.
+    drawing
+        The function of ``netreport._drawing`` that draws it.
+    height
+        Inches; the width is the text width of the book's pages.
+    """
+
+    data: pd.DataFrame
+    alt_text: str
+    drawing: str
+    height: float
+
+    def ggplot(self) -> ggplot:
+        """The figure as a plotnine ``ggplot`` (imports plotnine)."""
+        from netreport import _drawing
+
+        plot = getattr(_drawing, self.drawing)(self.data, self.height)
+        plot.alt_text = self.alt_text
+        return plot
+
+    def draw(self, show: bool = False) -> Figure:
+        """The drawn matplotlib figure, as ``ggplot.draw`` gives it."""
+        return self.ggplot().draw(show=show)
+
+    def figure_key(self) -> dict[str, Any]:
+        """Everything the drawing depends on besides netreport's code."""
+        frame = self.data
+        categories = {
+            str(column): [frame[column].cat.categories.tolist(),
+                          bool(frame[column].cat.ordered)]
+            for column in frame.columns
+            if isinstance(frame[column].dtype, pd.CategoricalDtype)
+        }  # fmt: skip
+        return {
+            "drawing": self.drawing,
+            "height": self.height,
+            "columns": [str(c) for c in frame.columns],
+            "dtypes": [str(t) for t in frame.dtypes],
+            "categories": categories,
+            "index": frame.index.tolist(),
+            "rows": frame.astype(object).to_numpy().tolist(),
+        }
+
+    def __add__(self, other: Any) -> ggplot:
+        return self.ggplot() + other
+
+
+def plot_intended_vs_actual(data: CodedData) -> Plot:
     """Intended use of the artifacts beside their actual use in mentions.
 
     Grouped horizontal bars, one group per use in codebook order: the share
@@ -90,7 +135,7 @@ def plot_intended_vs_actual(data: CodedData) -> ggplot:
 
     Returns
     -------
-    ggplot
+    Plot
         With ``alt_text`` set from the data.
     """
     table = tabulate_creation_vs_use(data, "intended_use", "actual_use")
@@ -102,7 +147,7 @@ def plot_intended_vs_actual(data: CodedData) -> ggplot:
     return _plot_comparison(table, titles, lead, height=3.6)
 
 
-def plot_pressure(data: CodedData) -> ggplot:
+def plot_pressure(data: CodedData) -> Plot:
     """Pressure for creating artifacts beside pressure for using them.
 
     Grouped horizontal bars per pressure: the share of the included
@@ -115,7 +160,7 @@ def plot_pressure(data: CodedData) -> ggplot:
 
     Returns
     -------
-    ggplot
+    Plot
         With ``alt_text`` set from the data.
     """
     table = tabulate_creation_vs_use(data, "pressure", "pressure")
@@ -124,7 +169,7 @@ def plot_pressure(data: CodedData) -> ggplot:
     return _plot_comparison(table, titles, lead, height=2.4)
 
 
-def plot_use_by_context(data: CodedData) -> ggplot:
+def plot_use_by_context(data: CodedData) -> Plot:
     """The share of each actual use among the mentions of each context.
 
     One panel per context of use (school teams, district leaders, the
@@ -138,30 +183,11 @@ def plot_use_by_context(data: CodedData) -> ggplot:
 
     Returns
     -------
-    ggplot
+    Plot
         With ``alt_text`` set from the data.
     """
     table = tabulate_crosstab(data, "mentions", "context", "actual_use", percent="row")
-    frame = _context_frame(table)
-    plot = (
-        ggplot(frame, aes("use_label", "percent"))
-        + geom_col(fill=_SIDE_COLOURS["use"], width=0.7)
-        + geom_text(
-            aes(label="text"), ha="left", nudge_y=2, size=_LABEL_SIZE, color="black"
-        )
-        + facet_wrap("context_label", nrow=1)
-        + coord_flip()
-        + scale_y_continuous(
-            # Narrow panels need more room for the labels past the bars.
-            limits=(0, frame["percent"].max() * 1.45),
-            expand=(0, 0),
-            breaks=[0, 25, 50],
-        )
-        + labs(x="", y="Share of the mentions in the context (%)")
-        + _theme(height=2.8)
-    )
-    plot.alt_text = _context_alt_text(table)
-    return plot
+    return Plot(_context_frame(table), _context_alt_text(table), "use_by_context", 2.8)
 
 
 # Comparison of creation and use ---------------------------------------------
@@ -169,38 +195,10 @@ def plot_use_by_context(data: CodedData) -> ggplot:
 
 def _plot_comparison(
     table: Table, titles: dict[str, str], lead: str, height: float
-) -> ggplot:
+) -> Plot:
     frame = _comparison_frame(table, titles)
-    # coord_flip draws the first level at the bottom, so levels are reversed
-    # to read top-down in codebook order, creation above use.
-    plot = (
-        ggplot(frame, aes("label", "percent", fill="side_label"))
-        + geom_col(position=position_dodge(_DODGE, preserve="single"), width=_DODGE)
-        # A nudge would replace the dodge, so labels carry their own offset.
-        + geom_text(
-            aes(label="text", y="text_at"),
-            position=position_dodge(_DODGE, preserve="single"),
-            ha="left",
-            size=_LABEL_SIZE,
-            color="black",
-        )
-        + coord_flip()
-        + scale_fill_manual(
-            values=[_SIDE_COLOURS["use"], _SIDE_COLOURS["creation"]],
-            breaks=list(frame["side_label"].cat.categories),
-        )
-        + guides(fill=guide_legend(reverse=True))
-        + scale_y_continuous(
-            limits=(0, _headroom(frame["percent"].max())),
-            expand=(0, 0),
-            breaks=[0, 25, 50, 75, 100],
-        )
-        + labs(x="", y="Share (%)", fill="")
-        + _theme(height=height)
-        + theme(legend_position="top")
-    )
-    plot.alt_text = _comparison_alt_text(table, titles, lead)
-    return plot
+    alt_text = _comparison_alt_text(table, titles, lead)
+    return Plot(frame, alt_text, "comparison", height)
 
 
 def _comparison_frame(table: Table, titles: dict[str, str]) -> pd.DataFrame:
@@ -306,26 +304,7 @@ def _context_alt_text(table: Table) -> str:
     return " ".join(parts)
 
 
-# Shared look ----------------------------------------------------------------
-
-
-def _theme(height: float) -> theme:
-    return theme_minimal(base_size=_BASE_SIZE) + theme(
-        figure_size=(_WIDTH, height),
-        dpi=100,
-        panel_grid_major_y=element_blank(),
-        panel_grid_minor=element_blank(),
-        panel_grid_major_x=element_line(color="#d9d9d9", size=0.4),
-        axis_text_y=element_text(color="black"),
-        axis_title_x=element_text(size=_BASE_SIZE - 1),
-        legend_title=element_blank(),
-        strip_text=element_text(weight="bold", linespacing=1.3),
-    )
-
-
-def _headroom(largest: float) -> float:
-    """An axis end that leaves room for the label right of the longest bar."""
-    return max(10.0, largest * 1.18 + 4)
+# Shared wording -------------------------------------------------------------
 
 
 def _lower(label: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import plotnine.options  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
@@ -23,6 +27,8 @@ from netreport.figures import (  # noqa: E402
     plot_pressure,
     plot_use_by_context,
 )
+from netreport.render._display import save_svg  # noqa: E402
+from netreport.result_store import ResultStore, using_store  # noqa: E402
 from netreport.tables import tabulate_creation_vs_use, tabulate_crosstab  # noqa: E402
 
 DATA = Path(__file__).parent.parent / "data"
@@ -61,6 +67,7 @@ def _svg(plot) -> bytes:
 def test_public_names():
     assert sorted(figures.__all__) == [
         "OKABE_ITO",
+        "Plot",
         "plot_intended_vs_actual",
         "plot_pressure",
         "plot_use_by_context",
@@ -71,7 +78,7 @@ def test_public_names():
 
 @pytest.mark.parametrize("plot", PLOTS)
 def test_figures_draw_at_a_fixed_size_in_the_palette(data, plot):
-    p = plot(data)
+    p = plot(data).ggplot()
     figure = p.draw(show=False)
     try:
         assert figure.get_size_inches()[0] == pytest.approx(6.5)
@@ -166,3 +173,119 @@ def test_same_data_same_svg_bytes(data, plot):
     second = _svg(plot(data))
     assert first == second
     assert first.startswith(b"<?xml")
+
+
+# Stored figures -------------------------------------------------------------
+
+
+class CountedDrawing:
+    """Counts how often the figures are drawn (not taken from the store)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        draw = figures.Plot.draw
+
+        def counted(plot, show=False):
+            self.calls += 1
+            return draw(plot, show)
+
+        monkeypatch.setattr(figures.Plot, "draw", counted)
+
+
+def test_a_figure_is_drawn_once_for_the_same_data(data, tmp_path, monkeypatch):
+    drawn = CountedDrawing(monkeypatch)
+    store = ResultStore(tmp_path / "results", "code")
+    with using_store(store):
+        save_svg(plot_pressure(data), tmp_path / "first.svg")
+        save_svg(plot_pressure(data), tmp_path / "again.svg")
+    assert drawn.calls == 1
+    assert (tmp_path / "again.svg").read_bytes() == (
+        tmp_path / "first.svg"
+    ).read_bytes()
+    save_svg(plot_pressure(data), tmp_path / "unstored.svg")
+    assert (tmp_path / "unstored.svg").read_bytes() == (
+        tmp_path / "first.svg"
+    ).read_bytes()
+
+
+def test_choosing_the_backend_keeps_the_stored_figure(data, tmp_path, monkeypatch):
+    # The engine chooses Agg with matplotlib.use, which also clears
+    # backend_fallback; neither changes an SVG.
+    drawn = CountedDrawing(monkeypatch)
+    with using_store(ResultStore(tmp_path / "results", "code")):
+        with matplotlib.rc_context({"backend_fallback": True}):
+            save_svg(plot_pressure(data), tmp_path / "figure.svg")
+        with matplotlib.rc_context():
+            matplotlib.use("Agg")
+            assert not matplotlib.rcParams["backend_fallback"]
+            save_svg(plot_pressure(data), tmp_path / "figure.svg")
+    assert drawn.calls == 1
+
+
+def _one_mention_moved(data):
+    mentions = data.mentions.copy()
+    first = mentions.index[mentions["pressure"] == "technical_rational"][0]
+    mentions.loc[first, "pressure"] = "sociopolitical"
+    return dataclasses.replace(data, mentions=mentions)
+
+
+def test_changed_data_or_settings_draw_again(data, tmp_path, monkeypatch):
+    drawn = CountedDrawing(monkeypatch)
+    svg = tmp_path / "figure.svg"
+    with using_store(ResultStore(tmp_path / "results", "code")):
+        save_svg(plot_pressure(data), svg)
+        before = svg.read_bytes()
+        save_svg(plot_pressure(_one_mention_moved(data)), svg)
+        assert drawn.calls == 2
+        assert svg.read_bytes() != before
+        # Another height, another figure.
+        taller = dataclasses.replace(plot_pressure(data), height=3.0)
+        save_svg(taller, svg)
+        assert drawn.calls == 3
+        # A cell that changes matplotlib's settings changes the figure.
+        with matplotlib.rc_context({"font.size": 14}):
+            save_svg(plot_pressure(data), svg)
+        assert drawn.calls == 4
+        # So does one that changes plotnine's options.
+        with monkeypatch.context() as patch:
+            patch.setattr(plotnine.options, "base_family", "serif")
+            save_svg(plot_pressure(data), svg)
+        assert drawn.calls == 5
+        save_svg(plot_pressure(data), svg)
+    assert drawn.calls == 5
+    assert svg.read_bytes() == before
+
+
+_SAVE = """
+import sys
+from pathlib import Path
+from netreport.coded_data import load_coded_data
+from netreport.figures import plot_use_by_context
+from netreport.render._display import save_svg
+from netreport.result_store import ResultStore, using_store
+
+data = load_coded_data(sys.argv[2])
+if sys.argv[3] == "matplotlib loaded":
+    import matplotlib.pyplot
+with using_store(ResultStore(Path(sys.argv[1]), "code")):
+    save_svg(plot_use_by_context(data), Path(sys.argv[1]).parent / "figure.svg")
+print("plotnine" in sys.modules, "matplotlib" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("state", ["matplotlib loaded", "nothing loaded"])
+def test_a_stored_figure_is_not_drawn_in_a_new_process(tmp_path, state):
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _SAVE, str(tmp_path / "results"), str(DATA), state],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.split()
+
+    loaded = "True" if state == "matplotlib loaded" else "False"
+    assert run() == ["True", "True"]
+    drawn = (tmp_path / "figure.svg").read_bytes()
+    assert run() == ["False", loaded]
+    assert (tmp_path / "figure.svg").read_bytes() == drawn

@@ -231,7 +231,7 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
     monkeypatch.setattr(chisquare, "_compute_exact_p",
                         lambda *a: computed.append(a) or compute(*a))  # fmt: skip
     monkeypatch.setattr(figures.Plot, "draw",
-                        lambda *a: drawn.append(a) or draw(*a))  # fmt: skip
+                        lambda *a, **k: drawn.append(a) or draw(*a, **k))  # fmt: skip
     results = project / ".netreport" / "results"
     stored = {p.name for p in results.iterdir()}
     svg = project / "_site/chapters/mentions_files/fig-use.svg"

@@ -2,8 +2,9 @@
 
 A displayed value is, in order of preference:
 
-- a plotnine ``ggplot`` or a matplotlib ``Figure``: written as a
-  deterministic SVG file and shown as a figure;
+- a figure: a matplotlib ``Figure``, a plotnine ``ggplot`` or an object
+  that draws itself on demand (netreport's `netreport.figures.Plot`),
+  written as a deterministic SVG file and shown as a figure;
 - an object with ``_repr_markdown_()``: its Markdown, inserted as is
   (netreport's tables return pipe tables this way);
 - a pandas ``DataFrame``: a pipe table;
@@ -12,22 +13,27 @@ A displayed value is, in order of preference:
 Figure alt text comes from the cell's ``fig-alt`` option or else from the
 displayed object's ``alt_text`` attribute, which netreport's ``plot_``
 functions set.
+
+An object that draws on demand has ``draw()`` and ``figure_key()``, which
+names everything its drawing depends on besides netreport's code. Its SVG
+is taken from the build's result store (`netreport.result_store`) under
+that key and matplotlib's and plotnine's settings as a cell left them, so
+a chapter whose figures are all stored never imports matplotlib.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from netreport.result_store import stored_bytes
 
 __all__ = [
     "FigureOutput",
@@ -53,23 +59,79 @@ class FigureOutput:
     alt: str | None
 
 
-def figure_of(value: Any) -> Figure | None:
-    """Return the matplotlib figure behind `value`, drawing a ggplot if needed."""
-    if isinstance(value, Figure):
+def figure_of(value: Any) -> Any | None:
+    """`value` when it is a figure the engine can write as SVG, else None."""
+    figure_module = sys.modules.get("matplotlib.figure")
+    if figure_module is not None and isinstance(value, figure_module.Figure):
         return value
     if type(value).__module__.startswith("plotnine") and hasattr(value, "draw"):
-        return value.draw(show=False)
+        return value
+    if callable(getattr(type(value), "figure_key", None)):
+        return value
     return None
 
 
-def save_svg(figure: Figure, path: Path) -> None:
-    """Write `figure` as SVG with no date and fixed ids, then close it."""
+def save_svg(figure: Any, path: Path) -> None:
+    """Write the SVG of `figure` (any `figure_of` value), with no date and
+    fixed ids; a figure that was drawn is closed."""
+    if callable(getattr(type(figure), "figure_key", None)):
+        inputs = {"figure": figure.figure_key(), "settings": _drawing_settings()}
+        svg = stored_bytes("figure svg", inputs, lambda: _svg(figure), suffix=".svg")
+    else:
+        svg = _svg(figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(svg)
+
+
+def _svg(figure: Any) -> bytes:
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    if not isinstance(figure, Figure):
+        figure = figure.draw(show=False)
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": _SVG_HASHSALT}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _drawing_settings() -> dict[str, str]:
+    """matplotlib's and plotnine's settings that differ from their defaults.
+
+    A cell may have changed them. The defaults are covered by the key's code
+    fingerprint; leaving them out gives the same key whether or not
+    matplotlib and plotnine are loaded yet.
+    """
+    changed: dict[str, str] = {}
+    if (matplotlib := sys.modules.get("matplotlib")) is not None:
+        params, defaults = matplotlib.rcParams, matplotlib.rcParamsOrig
+        for name in params:
+            # The on-screen backend, and whether pyplot may fall back from
+            # it, do not change an SVG (matplotlib.use, by which the engine
+            # chooses Agg, clears backend_fallback).
+            if name.startswith("backend"):
+                continue
+            if repr(params[name]) != repr(defaults[name]):
+                changed[f"matplotlib {name}"] = repr(params[name])
+    if (options := sys.modules.get("plotnine.options")) is not None:
+        defaults = vars(_plotnine_defaults())
+        for name, value in vars(options).items():
+            if name.startswith("_") or callable(value):
+                continue
+            if repr(value) != repr(defaults.get(name)):
+                changed[f"plotnine {name}"] = repr(value)
+    return changed
+
+
+@functools.cache
+def _plotnine_defaults() -> ModuleType:
+    """plotnine's options as its module sets them; plotnine keeps no copy."""
+    spec = importlib.util.find_spec("plotnine.options")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def markdown_of(value: Any) -> tuple[str, bool]:

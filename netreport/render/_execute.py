@@ -5,6 +5,10 @@ Jupyter kernel per chapter. Each cell and each inline expression runs under
 a timeout (``SIGALRM``, so rendering must happen on the main thread). A
 failing cell raises `CellError` naming the ``.qmd`` file, its line, the cell
 label and the Python error, without a traceback.
+
+Cells draw with matplotlib's Agg backend, as Jupyter's inline backend does,
+but matplotlib is not imported for it: a chapter whose figures are all
+stored (see `netreport.render._display`) never loads it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import matplotlib.pyplot as plt
 
 from netreport.errors import NetreportError
 from netreport.render._display import (
@@ -137,7 +139,7 @@ def execute_chapter(
         chapter_dir=source.parent,
     )
     pieces = []
-    with _working_dir(project_dir):
+    with _working_dir(project_dir), _off_screen():
         for part in chapter.parts:
             if isinstance(part, MarkdownText):
                 pieces.append(_inline(part, context))
@@ -158,6 +160,22 @@ def _working_dir(path: Path) -> Iterator[None]:
         os.chdir(old_cwd)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(path))
+
+
+@contextlib.contextmanager
+def _off_screen() -> Iterator[None]:
+    """matplotlib draws with Agg, whether it is loaded yet or a cell loads it."""
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    if (matplotlib := sys.modules.get("matplotlib")) is not None:
+        matplotlib.use("Agg")
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["MPLBACKEND"]
+        else:
+            os.environ["MPLBACKEND"] = previous
 
 
 @contextlib.contextmanager
@@ -268,7 +286,7 @@ def _execute(
     """Run the cell; return displayed values, stdout and warnings."""
     filename = f"<cell {context.display}:{cell.line}>"
     stdout = io.StringIO()
-    open_before = set(plt.get_fignums())
+    open_before = _open_figures()
     shown: list[Any] = []
     try:
         body, last = _split_last_expression(cell.code, filename)
@@ -291,9 +309,15 @@ def _execute(
         shown.append(_ShownError(exc))
         caught = []
     # Like Jupyter's inline backend: figures left open by pyplot are shown.
-    for number in sorted(set(plt.get_fignums()) - open_before):
-        shown.append(plt.figure(number))
+    for number in sorted(_open_figures() - open_before):
+        shown.append(sys.modules["matplotlib.pyplot"].figure(number))
     return shown, stdout.getvalue(), caught
+
+
+def _open_figures() -> set[int]:
+    """The numbers of pyplot's open figures; none before a cell loads pyplot."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return set(pyplot.get_fignums()) if pyplot is not None else set()
 
 
 def _split_last_expression(code: str, filename: str) -> tuple[Any, Any]:
