@@ -44,7 +44,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from netreport.result_store import ResultStore, recording_results, using_store
+from netreport.result_store import (
+    ResultStore,
+    recording_results,
+    stored_value,
+    using_store,
+)
 from netreport.staging import CARRIED_OVER, clean_leftovers
 
 __all__ = [
@@ -212,6 +217,7 @@ class ChapterCache:
             recording_results() as results,
         ):
             executed = execute_chapter(qmd, display=display, **options)
+            values = chapter_values(display, executed)
         self.runs.append(ChapterRun(display, True, reason))
         record = {
             **key,
@@ -221,7 +227,7 @@ class ChapterCache:
             "figures": [
                 {"path": f.path.as_posix(), "alt": f.alt} for f in executed.figures
             ],
-            "values": chapter_values(display, executed),
+            "values": values,
         }
         self._store(record, display, options["site_dir"])
         self.records[display] = record
@@ -292,7 +298,9 @@ def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
 
     Each is keyed by where it sits, so two builds can be compared: an inline
     value by its expression (and which occurrence of it), a table cell by its
-    table's label (or position), row and column.
+    table's label (or position), row and column. The cells are read from the
+    Markdown by pandoc, or taken from the result store when a chapter that
+    ran again printed the same Markdown.
     """
     values: list[dict[str, str]] = []
     seen: dict[str, int] = {}
@@ -304,7 +312,12 @@ def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
             "where": _unescape(value.sentence),
             "value": _unescape(value.text),
         })  # fmt: skip
-    values.extend(_table_cells(display, executed.markdown))
+    markdown = executed.markdown
+    values.extend(
+        stored_value(
+            "table cells", [display, markdown], lambda: _table_cells(display, markdown)
+        )
+    )
     return values
 
 

@@ -221,46 +221,58 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
 ) -> None:
     import netreport.chisquare as chisquare
     import netreport.figures as figures
+    import netreport.rebuild as rebuild
 
     chapter = project / "chapters" / "mentions.qmd"
     chapter.write_text(chapter.read_text() + _EXACT_TEST_AND_FIGURE)
     build(project)
     runs.write_text("")
-    computed, drawn = [], []
+    computed, drawn, cells = [], [], []
     compute, draw = chisquare._compute_exact_p, figures.Plot.draw
+    read_cells = rebuild._table_cells
     monkeypatch.setattr(chisquare, "_compute_exact_p",
                         lambda *a: computed.append(a) or compute(*a))  # fmt: skip
     monkeypatch.setattr(figures.Plot, "draw",
                         lambda *a, **k: drawn.append(a) or draw(*a, **k))  # fmt: skip
+    monkeypatch.setattr(rebuild, "_table_cells",
+                        lambda *a: cells.append(a) or read_cells(*a))  # fmt: skip
     results = project / ".netreport" / "results"
     stored = {p.name for p in results.iterdir()}
     svg = project / "_site/chapters/mentions_files/fig-use.svg"
     figure = svg.read_bytes()
 
-    # The same mentions in new bytes: the chapter runs, its results are
-    # stored.
+    # The same mentions in new bytes: the chapter runs, its results and the
+    # cells of its tables are stored.
     mentions = project / "data" / "mentions.csv"
     mentions.write_text(mentions.read_text().replace("\n", "\r\n"))
-    build(project)
+    outcome = build(project)
     assert ran(runs) == ["chapters/mentions.qmd"]
-    assert computed == [] and drawn == []
+    assert computed == [] and drawn == [] and cells == []
     assert {p.name for p in results.iterdir()} == stored
     assert svg.read_bytes() == figure
+    assert "chapters/mentions.qmd: tbl-context [school_teams | mentions]" in {
+        value["id"] for value in outcome.figures
+    }
 
     # A mention moved to another context: a new table, a new p, a new
-    # figure.
+    # figure, new cells.
     move_one_mention(project)
     build(project)
-    assert len(computed) == 1 and len(drawn) == 1
+    assert len(computed) == len(drawn) == len(cells) == 1
     assert svg.read_bytes() != figure
     table = computed[0][0]
     expected = chisquare.independence(table, exact=True, resamples=2000).p
     page = (project / "_site/chapters/mentions.html").read_text()
     assert f"Context by pressure: {expected}." in page
-    # Only what the chapters' current results were made with is kept: the
-    # exact and the chi-square p of the new table and the new figure.
+    # Only what the chapters' current results were made with is kept.
     now = {p.name for p in results.iterdir()}
-    assert len(now) == len(stored) == 3 and not now & stored
+
+    def kinds(names: set[str]) -> list[str]:
+        return sorted(name.rsplit("-", 1)[0] for name in names)
+
+    assert kinds(stored - now) == kinds(now - stored) == [
+        "chi-square-p", "exact-p", "figure-svg", "table-cells"
+    ]  # fmt: skip
 
 
 def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
