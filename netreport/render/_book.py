@@ -321,16 +321,13 @@ def _citations(value: Any, in_note: bool = False) -> Iterator[tuple[Any, bool]]:
 
 
 def _put_back_citations(chapters: list[_Chapter], processed: list[Any]) -> None:
-    rendered = iter([n for n in nodes(processed) if n["t"] == "Cite"])
-    lists = iter([n for n in nodes(processed) if _is_refs_div(n)])
-
-    def visit(node: dict[str, Any]) -> Any:
-        if node["t"] == "Cite":
-            return next(rendered)
-        return next(lists) if _is_refs_div(node) else None
-
-    for chapter in chapters:
-        chapter.blocks = walk(chapter.blocks, visit)
+    """Give each citation, and each reference list, what citeproc made of it."""
+    rendered = [n for n in nodes(processed) if n["t"] == "Cite"]
+    lists = [n for n in nodes(processed) if _is_refs_div(n)]
+    cites = [node for c in chapters for node, _ in _citations(c.blocks)]
+    divs = [n for c in chapters for n in nodes(c.blocks) if _is_refs_div(n)]
+    for original, result in zip(cites + divs, rendered + lists, strict=True):
+        original["c"] = result["c"]
 
 
 def _is_refs_div(node: Any) -> bool:
