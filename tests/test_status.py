@@ -139,6 +139,26 @@ def test_external_context_cannot_be_solved_for_a_hidden_count(project: Path) -> 
     assert_protected(suppress(table, 10))
 
 
+def test_counts_are_shared_by_audiences_of_one_data_object_only(project: Path) -> None:
+    # A year's counts are kept for the next report of the same data object;
+    # another object of the same year (here: fewer mentions) is counted anew.
+    import dataclasses
+
+    data = load_coded_data(project / "data")
+    config = load_status_config(project)
+    members = config.audience("members")
+    whole = build_context(data, "2020-21", members, config, version="v")
+    fewer = dataclasses.replace(data, mentions=data.mentions.iloc[:50])
+    part = build_context(fewer, "2020-21", members, config, version="v")
+    again = build_context(data, "2020-21", members, config, version="v")
+    assert (whole.facts["mentions"], part.facts["mentions"]) == (len(data.mentions), 50)
+    assert str(part.tables["actual_use"]) != str(whole.tables["actual_use"])
+    assert again.facts == whole.facts
+    assert {k: str(t) for k, t in again.tables.items()} == {
+        k: str(t) for k, t in whole.tables.items()
+    }
+
+
 # -- config ---------------------------------------------------------------------
 
 
