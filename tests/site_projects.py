@@ -8,6 +8,7 @@ that nothing of the raw data reached it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,34 @@ def run_cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.Completed
         text=True,
         timeout=timeout,
     )
+
+
+# A book of one preface and one chapter, for tests of a single chapter.
+TINY_BOOK_YML = """\
+project:
+  type: book
+book:
+  title: Tiny
+  output-file: tiny
+  chapters:
+    - index.qmd
+    - chapters/one.qmd
+"""
+
+
+def write_tiny_book(root: Path, chapter: str, yml: str = TINY_BOOK_YML) -> Path:
+    """Write the tiny book into `root`, with `chapter` as chapters/one.qmd."""
+    (root / "chapters").mkdir(parents=True, exist_ok=True)
+    (root / "_quarto.yml").write_text(yml)
+    (root / "index.qmd").write_text("# Preface {.unnumbered}\n\nHello.\n")
+    (root / "chapters" / "one.qmd").write_text(chapter)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder`, by its path relative to it."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
+from site_projects import snapshot, write_tiny_book
 
 from netreport import claims
 from netreport.claims import claim
 from netreport.errors import NetreportError
 from netreport.render import CellError, render_project
 
-BOOK_YML = """\
-project:
-  type: book
-book:
-  title: Tiny
-  output-file: tiny
-  chapters:
-    - index.qmd
-    - chapters/one.qmd
-"""
 # The sentence claims one context leads; the cell above it checks.
 CHAPTER = """\
 # One
@@ -64,20 +54,9 @@ def test_a_claim_that_fails_quotes_the_statement() -> None:
     )
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_false_claim_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
-    (tmp_path / "chapters").mkdir()
-    (tmp_path / "_quarto.yml").write_text(BOOK_YML)
-    (tmp_path / "index.qmd").write_text("# Preface {.unnumbered}\n\nHello.\n")
+    write_tiny_book(tmp_path, CHAPTER.format(leaders=70))
     chapter = tmp_path / "chapters" / "one.qmd"
-    chapter.write_text(CHAPTER.format(leaders=70))
     render_project(tmp_path)
     before = snapshot(tmp_path / "_site")
 

@@ -3,11 +3,11 @@ book rebuild keeps the status reports already in the site."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pypdf
 import pytest
+from site_projects import snapshot
 
 from netreport.errors import NetreportError
 from netreport.render import CellError, render_document, render_project
@@ -47,14 +47,6 @@ def write(folder: Path, text: str = DOCUMENT) -> Path:
     return source
 
 
-def digests(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_one_page_one_pdf_numbered_like_the_book(tmp_path: Path) -> None:
     source = write(tmp_path / "src")
     site = tmp_path / "site"
@@ -82,18 +74,18 @@ def test_same_document_gives_the_same_bytes(tmp_path: Path, monkeypatch) -> None
     source = write(tmp_path / "src")
     render_document(source, tmp_path / "a" / "r.html")
     render_document(source, tmp_path / "b" / "r.html")
-    assert digests(tmp_path / "a") == digests(tmp_path / "b")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
 
 
 def test_failed_render_keeps_the_previous_files(tmp_path: Path) -> None:
     source = write(tmp_path / "src")
     target = tmp_path / "site" / "r.html"
     render_document(source, target)
-    before = digests(tmp_path / "site")
+    before = snapshot(tmp_path / "site")
     write(tmp_path / "src", DOCUMENT.replace("6 * 7", "6 / 0"))
     with pytest.raises(CellError, match=r"r\.qmd, line 8: ZeroDivisionError"):
         render_document(source, target)
-    assert digests(tmp_path / "site") == before
+    assert snapshot(tmp_path / "site") == before
 
 
 def test_a_citation_is_refused_by_name(tmp_path: Path) -> None:

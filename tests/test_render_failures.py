@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from site_projects import TINY_BOOK_YML as BOOK_YML
+from site_projects import snapshot, write_tiny_book
 
 from netreport.errors import NetreportError
 from netreport.render import CellError, render_project
 
-BOOK_YML = """\
-project:
-  type: book
-book:
-  title: Tiny
-  output-file: tiny
-  chapters:
-    - index.qmd
-    - chapters/one.qmd
-"""
 GOOD_CHAPTER = """\
 # One
 
@@ -35,19 +26,7 @@ Two is `{python} x`.
 
 
 def write_book(root: Path, chapter: str = GOOD_CHAPTER, yml: str = BOOK_YML) -> Path:
-    (root / "chapters").mkdir(parents=True, exist_ok=True)
-    (root / "_quarto.yml").write_text(yml)
-    (root / "index.qmd").write_text("# Preface {.unnumbered}\n\nHello.\n")
-    (root / "chapters" / "one.qmd").write_text(chapter)
-    return root
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return write_tiny_book(root, chapter, yml)
 
 
 def test_bad_cell_names_file_line_and_label_and_keeps_the_site(tmp_path: Path) -> None:

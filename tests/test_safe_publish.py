@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import random
@@ -13,20 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from site_projects import MINI_BOOK, copy_project
+from site_projects import MINI_BOOK, copy_project, snapshot
 
 from netreport.staging import staged_output
 
 KILLS = 8
 SEED = 20240501
-
-
-def _hashes(site: Path) -> dict[str, str]:
-    return {
-        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*"))
-        if p.is_file()
-    }
 
 
 # A build process that has done its imports and waits for a line on stdin:
@@ -72,7 +63,7 @@ def _is_whole(site: Path, layout: set[str]) -> bool:
     pages = [site / p for p in layout if p.endswith(".html")]
     pdf = next(site / p for p in layout if p.endswith(".pdf"))
     return (
-        set(_hashes(site)) == layout
+        set(snapshot(site)) == layout
         and all(p.read_text().rstrip().endswith("</html>") for p in pages)
         and pdf.read_bytes().rstrip().endswith(b"%%EOF")
     )
@@ -93,7 +84,7 @@ def test_killed_builds_leave_the_previous_site_intact(project):
     site = project / "_site"
     (site / "status").mkdir()
     (site / "status" / "funder.html").write_text("<html>kept</html>")
-    previous = _hashes(site)
+    previous = snapshot(site)
     layout = set(previous)
 
     # Kill the next builds anywhere in that span (and a little after); the
@@ -108,7 +99,7 @@ def test_killed_builds_leave_the_previous_site_intact(project):
         time.sleep(delay)
         os.killpg(build.pid, signal.SIGKILL)
         build.wait()
-        now = _hashes(site)
+        now = snapshot(site)
         if now == previous:
             kept += 1
         else:
