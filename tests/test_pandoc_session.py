@@ -84,12 +84,16 @@ def test_an_unknown_format_is_an_error():
         write_ast(doc, "nonsense", what="report.html")
 
 
-def test_a_session_that_died_is_replaced():
-    markdown_to_ast("warm", what="t")
-    for session in _pandoc._idle:
+def test_sessions_that_died_are_dropped_and_replaced():
+    with _pandoc._session(), _pandoc._session():  # two sessions, both idle after
+        pass
+    killed = list(_pandoc._idle)
+    assert len(killed) >= 2
+    for session in killed:
         session.process.kill()
         session.process.wait()
     assert markdown_to_ast("*alive*", what="t")["blocks"][0]["t"] == "Para"
+    assert _pandoc._idle and not set(_pandoc._idle) & set(killed)
     assert all(s.process.poll() is None for s in _pandoc._idle)
 
 

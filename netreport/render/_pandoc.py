@@ -170,9 +170,16 @@ _lock = threading.Lock()
 @contextlib.contextmanager
 def _session() -> Iterator[_Session]:
     """An idle session of this process, or a new one; back to idle after."""
+    session, dead = None, []
     with _lock:
-        session = _idle.pop() if _idle else None
-    if session is None or session.process.poll() is not None:
+        while _idle and session is None:
+            session = _idle.pop()
+            if session.process.poll() is not None:
+                dead.append(session)
+                session = None
+    for gone in dead:
+        gone.close()
+    if session is None:
         session = _Session()
     try:
         yield session
