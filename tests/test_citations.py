@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from pandoc_cli import pandoc_cli
 
 from netreport.render._book import _Chapter, _cite_book
 from netreport.render._config import BookConfig, ChapterEntry
 from netreport.render._crossref import plain_text
-from netreport.render._pandoc import markdown_to_ast, run_pandoc
+from netreport.render._pandoc import markdown_to_ast
 
 BIBLIOGRAPHY = """\
 @article{smith2019, author={Smith, Ann}, title={Data use in networks},
@@ -80,7 +81,7 @@ def _whole_book(chapters: list[_Chapter], config: BookConfig, api) -> list[list]
     args += ["-M", "lang=en", f"--bibliography={config.bibliography[0]}"]
     if config.csl:
         args.append(f"--csl={config.csl}")
-    output, _ = run_pandoc(json.dumps(doc), args, what="t")
+    output = pandoc_cli(json.dumps(doc), *args)
     return [div["c"][1] for div in json.loads(output)["blocks"]]
 
 

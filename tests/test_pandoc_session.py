@@ -6,14 +6,15 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from pandoc_cli import pandoc_cli
 
 from netreport.errors import NetreportError
 from netreport.render import _pandoc
 from netreport.render._pandoc import (
     HTML_OPTIONS,
     PANDOC_MARKDOWN,
+    citeproc,
     markdown_to_ast,
-    run_pandoc,
     write_ast,
 )
 
@@ -34,18 +35,14 @@ def _session_pids() -> set[int]:
 
 
 def test_reads_markdown_as_the_command_line_does():
-    expected, _ = run_pandoc(
-        WIDE_TABLE, ["-f", PANDOC_MARKDOWN, "-t", "json"], what="t"
-    )
+    expected = pandoc_cli(WIDE_TABLE, "-f", PANDOC_MARKDOWN, "-t", "json")
     assert markdown_to_ast(WIDE_TABLE, what="t") == json.loads(expected)
 
 
 def test_writes_html_as_the_command_line_does():
     doc = markdown_to_ast(WIDE_TABLE, what="t")
-    expected, _ = run_pandoc(
-        json.dumps(doc),
-        ["-f", "json", "-t", "html5", "--mathml", "--wrap=none"],
-        what="t",
+    expected = pandoc_cli(
+        json.dumps(doc), "-f", "json", "-t", "html5", "--mathml", "--wrap=none"
     )
     written = write_ast(doc, "html5", options=HTML_OPTIONS, what="t")
     # The command line ends its output with a newline; a page's template does.
@@ -59,6 +56,23 @@ def test_a_template_makes_the_output_standalone():
     doc["meta"] = {"title": {"t": "MetaInlines", "c": [{"t": "Str", "c": "Hello"}]}}
     written = write_ast(doc, "html5", template="<h1>$title$</h1>\n$body$", what="t")
     assert written == "<h1>Hello</h1>\n<p>Body text.</p>"
+
+
+def test_citeproc_warns_of_this_document_only(tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@book{lee2021, author={Lee, Bo}, title={Improvement}, year={2021}}")
+    meta = {
+        "bibliography": {"t": "MetaList", "c": [{"t": "MetaString", "c": str(bib)}]}
+    }
+    missing = {**markdown_to_ast("See @nobody2020.", what="t"), "meta": meta}
+    found = {**markdown_to_ast("See @lee2021.", what="t"), "meta": meta}
+
+    _, warnings = citeproc(missing, what="t")
+    processed, later = citeproc(found, what="t")
+
+    assert warnings == ["Citeproc: citation nobody2020 not found"]
+    assert later == []
+    assert "Lee" in json.dumps(processed["blocks"])
 
 
 def test_conversions_reuse_one_process():

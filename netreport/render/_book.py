@@ -17,13 +17,12 @@ only when all stages succeed.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import os
 import posixpath
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,8 +47,8 @@ from netreport.render._display import FigureOutput
 from netreport.render._execute import ExecutedChapter, execute_chapter
 from netreport.render._pandoc import (
     HTML_OPTIONS,
+    citeproc,
     markdown_to_ast,
-    run_pandoc,
     write_ast,
 )
 from netreport.render._qmd import parse_qmd
@@ -215,21 +214,40 @@ def _resolve_book(chapters: list[_Chapter], labels: dict[str, CrossRef]) -> None
 # -- citations ----------------------------------------------------------------
 
 
-def _citation_keys(blocks: list[Any]) -> list[str]:
-    return [
-        citation["citationId"]
-        for node in nodes(blocks)
-        if node["t"] == "Cite"
-        for citation in node["c"][0]
-    ]
+@dataclass
+class _Citing:
+    """A chapter's citations, each with whether it sits in a note, and its
+    reference lists (Divs with the id ``refs``), in document order."""
+
+    cites: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    lists: list[dict[str, Any]] = field(default_factory=list)
+
+    def keys(self) -> list[str]:
+        return [c["citationId"] for node, _ in self.cites for c in node["c"][0]]
 
 
-def _has_refs_div(blocks: list[Any]) -> bool:
-    return any(_is_refs_div(n) for n in nodes(blocks))
+def _find_citing(value: Any, found: _Citing, in_note: bool = False) -> _Citing:
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, list | dict):
+                _find_citing(item, found, in_note)
+    elif isinstance(value, dict):
+        kind = value.get("t")
+        if kind == "Cite":
+            found.cites.append((value, in_note))
+            return found
+        if kind == "Div" and value["c"][0][0] == "refs":
+            found.lists.append(value)
+        in_note = in_note or kind == "Note"
+        for item in value.values():
+            if isinstance(item, list | dict):
+                _find_citing(item, found, in_note)
+    return found
 
 
 def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> None:
-    cited = {c.display: _citation_keys(c.blocks) for c in chapters}
+    found = [_find_citing(c.blocks, _Citing()) for c in chapters]
+    cited = {c.display: f.keys() for c, f in zip(chapters, found, strict=True)}
     if not any(cited.values()):
         return
     if not config.bibliography:
@@ -238,12 +256,14 @@ def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> 
             f"{where}: cites @{cited[where][0]}, but _quarto.yml has no bibliography"
         )
     logger.info("process citations with citeproc")
-    if not any(_has_refs_div(c.blocks) for c in chapters):
+    if not any(f.lists for f in found):
+        refs = {"t": "Div", "c": [["refs", [], []], []]}
         chapters[-1].blocks += [
             {"t": "Header", "c": [2, ["references", ["unnumbered"], []],
                                   [{"t": "Str", "c": "References"}]]},
-            {"t": "Div", "c": [["refs", [], []], []]},
+            refs,
         ]  # fmt: skip
+        found[-1].lists.append(refs)
     # A note style moves punctuation around the notes it makes, outside the
     # citations, so it needs the whole book; other styles need only the
     # citations.
@@ -253,14 +273,9 @@ def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> 
             {"t": "Div", "c": [["", ["nr-chapter"], []], c.blocks]} for c in chapters
         ]
     else:
-        blocks = _citations_only(chapters)
-    doc = {"pandoc-api-version": api, "meta": {}, "blocks": blocks}
-    args = ["-f", "json", "-t", "json", "--citeproc", "-M", "link-citations=true"]
-    args += ["-M", f"lang={config.lang}"]
-    args += [f"--bibliography={path}" for path in config.bibliography]
-    if config.csl:
-        args.append(f"--csl={config.csl}")
-    output, warnings = run_pandoc(json.dumps(doc), args, what="citations")
+        blocks = _citations_only(found)
+    doc = {"pandoc-api-version": api, "meta": _citeproc_meta(config), "blocks": blocks}
+    processed, warnings = citeproc(doc, what="citations")
     missing = [w for w in warnings if "not found" in w]
     if missing:
         key = missing[0].split("citation ", 1)[-1].split(" ", 1)[0]
@@ -269,12 +284,30 @@ def _cite_book(chapters: list[_Chapter], config: BookConfig, api: list[int]) -> 
             f"{where}: citation @{key} is not in the bibliography "
             f"({', '.join(p.name for p in config.bibliography)})"
         )
-    processed = json.loads(output)["blocks"]
     if whole:
-        for chapter, div in zip(chapters, processed, strict=True):
+        for chapter, div in zip(chapters, processed["blocks"], strict=True):
             chapter.blocks = div["c"][1]
-    else:
-        _put_back_citations(chapters, processed)
+        return
+    # Give each citation, and each reference list, what citeproc made of it.
+    made = _find_citing(processed["blocks"], _Citing())
+    originals = [node for f in found for node, _ in f.cites]
+    originals += [div for f in found for div in f.lists]
+    results = [node for node, _ in made.cites] + made.lists
+    for original, result in zip(originals, results, strict=True):
+        original["c"] = result["c"]
+
+
+def _citeproc_meta(config: BookConfig) -> dict[str, Any]:
+    meta = {
+        "bibliography": {"t": "MetaList", "c": [
+            {"t": "MetaString", "c": str(path)} for path in config.bibliography
+        ]},
+        "link-citations": {"t": "MetaBool", "c": True},
+        "lang": {"t": "MetaString", "c": config.lang},
+    }  # fmt: skip
+    if config.csl:
+        meta["csl"] = {"t": "MetaString", "c": str(config.csl)}
+    return meta
 
 
 def _is_note_style(csl: Path | None) -> bool:
@@ -288,50 +321,22 @@ def _is_note_style(csl: Path | None) -> bool:
         return True
 
 
-def _citations_only(chapters: list[_Chapter]) -> list[Any]:
-    """The book as citeproc needs to see it: each citation, then the list.
+def _citations_only(found: list[_Citing]) -> list[Any]:
+    """The book as citeproc needs to see it: each citation, then the lists.
 
     How a citation is rendered depends only on the book's citations, in
     order, and on whether each sits in a note; so citeproc is given those,
-    one per paragraph, and the reference list's Div, not the whole book.
+    one per paragraph, and the reference lists, not the whole book.
     """
     blocks = []
-    for chapter in chapters:
-        for node, in_note in _citations(chapter.blocks):
+    for citing in found:
+        for node, in_note in citing.cites:
             inline = node
             if in_note:
                 inline = {"t": "Note", "c": [{"t": "Para", "c": [node]}]}
             blocks.append({"t": "Para", "c": [inline]})
-        blocks += [n for n in nodes(chapter.blocks) if _is_refs_div(n)]
+        blocks += citing.lists
     return blocks
-
-
-def _citations(value: Any, in_note: bool = False) -> Iterator[tuple[Any, bool]]:
-    """Each Cite node in `value`, in order, and whether it sits in a note."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _citations(item, in_note)
-    elif isinstance(value, dict):
-        if value.get("t") == "Cite":
-            yield value, in_note
-            return
-        in_note = in_note or value.get("t") == "Note"
-        for item in value.values():
-            yield from _citations(item, in_note)
-
-
-def _put_back_citations(chapters: list[_Chapter], processed: list[Any]) -> None:
-    """Give each citation, and each reference list, what citeproc made of it."""
-    rendered = [n for n in nodes(processed) if n["t"] == "Cite"]
-    lists = [n for n in nodes(processed) if _is_refs_div(n)]
-    cites = [node for c in chapters for node, _ in _citations(c.blocks)]
-    divs = [n for c in chapters for n in nodes(c.blocks) if _is_refs_div(n)]
-    for original, result in zip(cites + divs, rendered + lists, strict=True):
-        original["c"] = result["c"]
-
-
-def _is_refs_div(node: Any) -> bool:
-    return node.get("t") == "Div" and node["c"][0][0] == "refs"
 
 
 # -- files -------------------------------------------------------------------

@@ -1,16 +1,14 @@
 """Run the pandoc binary that ships with ``pypandoc-binary``.
 
-Most conversions (Markdown to AST, AST to HTML or Typst) go through a
-*session*: a ``pandoc lua`` process running ``resources/session.lua``,
-which reads requests on its standard input and answers on its standard
-output. pandoc takes about 20 ms to get going for each call, far more than
-converting one status report or chapter takes, so a thousand reports would
-spend most of their time starting pandoc. Sessions are kept per process
-and reused; a thread takes one for itself while it converts, so threads
-never share one (Dask workers render in threads).
-
-Citations are processed by a plain pandoc call (`run_pandoc`), once per
-book, whose warnings name any citation missing from the bibliography.
+Every conversion (Markdown to AST, AST to HTML or Typst) and citeproc go
+through a *session*: a ``pandoc lua`` process running
+``resources/session.lua``, which reads requests on its standard input and
+answers on its standard output. pandoc takes about 20 ms to get going for
+each call, far more than converting one status report or chapter takes,
+so a thousand reports would spend most of their time starting pandoc.
+Sessions are kept per process and reused; a thread takes one for itself
+while it converts, so threads never share one (Dask workers render in
+threads).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from typing import IO, Any
@@ -34,8 +32,8 @@ from netreport.errors import NetreportError
 __all__ = [
     "HTML_OPTIONS",
     "PANDOC_MARKDOWN",
+    "citeproc",
     "markdown_to_ast",
-    "run_pandoc",
     "write_ast",
 ]
 
@@ -48,27 +46,6 @@ HTML_OPTIONS = {"html_math_method": "mathml", "wrap_text": "none"}
 @cache
 def _pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
-
-
-def run_pandoc(source: str, args: Sequence[str], *, what: str) -> tuple[str, list[str]]:
-    """Run pandoc on `source` in a process of its own; return output and warnings.
-
-    Parameters
-    ----------
-    what
-        What is being converted, named in an error (e.g. a chapter path).
-    """
-    command = [_pandoc_path(), *args]
-    result = subprocess.run(
-        command, input=source.encode("utf-8"), capture_output=True, check=False
-    )
-    stderr = result.stderr.decode("utf-8", errors="replace")
-    if result.returncode != 0:
-        raise NetreportError(
-            f"{what}: pandoc failed (exit {result.returncode}): {stderr.strip()}"
-        )
-    warnings = [line for line in stderr.splitlines() if line.strip()]
-    return result.stdout.decode("utf-8"), warnings
 
 
 def markdown_to_ast(markdown: str, *, what: str) -> dict[str, Any]:
@@ -105,12 +82,27 @@ def write_ast(
     return _convert(json.dumps(doc), request, what=what)
 
 
+def citeproc(doc: Mapping[str, Any], *, what: str) -> tuple[dict[str, Any], list[str]]:
+    """Process the citations of the JSON AST `doc`; return it and the warnings.
+
+    The bibliography, style, language and ``link-citations`` come from the
+    document's metadata, as pandoc's ``--citeproc`` reads them.
+    """
+    request = {"op": "citeproc"}
+    output, head = _ask(json.dumps(doc), request, what=what)
+    return json.loads(output), list(head.get("warnings") or [])
+
+
 def _convert(text: str, request: dict[str, Any], *, what: str) -> str:
+    return _ask(text, {"op": "convert", **request}, what=what)[0]
+
+
+def _ask(text: str, request: dict[str, Any], *, what: str) -> tuple[str, dict]:
     with _session() as session:
         head, output = session.ask(request, text.encode("utf-8"))
     if "error" in head:
         raise NetreportError(f"{what}: pandoc failed: {head['error'].strip()}")
-    return output.decode("utf-8")
+    return output.decode("utf-8"), head
 
 
 # -- sessions ------------------------------------------------------------------

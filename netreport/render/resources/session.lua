@@ -3,8 +3,9 @@
 --
 -- Each request is one line of JSON (what to do, and the byte length of the
 -- text that follows), then the text itself. Each answer is the same: a line
--- of JSON, then the output. A failed conversion answers with its error and
--- the session goes on; end of input ends it.
+-- of JSON (with citeproc's warnings, if any), then the output. A failed
+-- request answers with its error and the session goes on; end of input
+-- ends it.
 
 local compiled = {}
 
@@ -28,6 +29,23 @@ local function convert(request, text)
   return pandoc.write(doc, request.to, options)
 end
 
+-- Citations of a JSON document whose metadata names the bibliography; the
+-- warnings are those citeproc logged for this document only.
+local function cite(_, text)
+  local seen = #PANDOC_STATE.log
+  local doc = pandoc.utils.citeproc(pandoc.read(text, "json"))
+  local warnings = {}
+  for i = seen + 1, #PANDOC_STATE.log do
+    local message = pandoc.json.decode(pandoc.json.encode(PANDOC_STATE.log[i]), false)
+    if message.verbosity == "WARNING" then
+      warnings[#warnings + 1] = message.pretty
+    end
+  end
+  return pandoc.write(doc, "json"), warnings
+end
+
+local handlers = {convert = convert, citeproc = cite}
+
 local function answer(head, body)
   head.length = #body
   io.stdout:write(pandoc.json.encode(head), "\n", body)
@@ -41,9 +59,9 @@ while true do
   end
   local request = pandoc.json.decode(line, false)
   local text = io.stdin:read(request.length) or ""
-  local ok, result = pcall(convert, request, text)
+  local ok, result, warnings = pcall(handlers[request.op], request, text)
   if ok then
-    answer({}, result)
+    answer({warnings = warnings}, result)
   else
     answer({error = tostring(result)}, "")
   end
