@@ -737,6 +737,9 @@ class StatusCache:
     def __init__(self) -> None:
         self.code = code_fingerprint()
         self.lines: list[str] = []
+        # Inputs do not change while a run renders, so the files of each
+        # (project, data folder) are hashed once, not once per report.
+        self._inputs: dict[tuple[str, str], dict[str, str | None]] = {}
 
     def stale(self, job: Any) -> bool:
         """True when `job` must be rendered; one line says what and why."""
@@ -747,7 +750,11 @@ class StatusCache:
             reason = "rendered, no earlier report"
         elif record["code"] != key["code"]:
             reason = "rendered again, netreport or a pinned dependency changed"
-        elif changed := _changed(record["inputs"], Path(job.project_dir)):
+        elif changed := [
+            path
+            for path, digest in record["inputs"].items()
+            if key["inputs"].get(path) != digest
+        ]:
             reason = f"rendered again, {_because(changed)}"
         elif record["inputs"].keys() != key["inputs"].keys():
             reason = "rendered again, a template or data file was added or removed"
@@ -767,12 +774,15 @@ class StatusCache:
         _write_json(self._path(job), record)
 
     def _key(self, job: Any) -> dict[str, Any]:
-        project, data = Path(job.project_dir), Path(job.data_dir)
-        files = {project / "status.yml", project / "netreport.yml"}
-        for folder in (project / "templates", data):
-            if folder.is_dir():
-                files |= {p for p in folder.rglob("*") if p.is_file()}
-        return {"inputs": _digests(files, project), "code": self.code}
+        where = (job.project_dir, job.data_dir)
+        if where not in self._inputs:
+            project, data = Path(job.project_dir), Path(job.data_dir)
+            files = {project / "status.yml", project / "netreport.yml"}
+            for folder in (project / "templates", data):
+                if folder.is_dir():
+                    files |= {p for p in folder.rglob("*") if p.is_file()}
+            self._inputs[where] = _digests(files, project)
+        return {"inputs": self._inputs[where], "code": self.code}
 
     def _path(self, job: Any) -> Path:
         where = hashlib.sha256(job.output.encode()).hexdigest()[:12]
