@@ -87,8 +87,9 @@ class ChapterNumbering:
 def walk(value: Any, visit: Callable[[Node], Any]) -> Any:
     """Rebuild `value` bottom-up; `visit` may return a node, a list, or None.
 
-    Only lists and dicts are rebuilt; strings and numbers, most of a
-    document, are passed through without a call.
+    Lists and dicts are rebuilt, except leaf nodes (``Str``, ``Space`` and
+    the like: no list or dict inside), most of a document, which the result
+    shares with `value`; no visitor changes a leaf in place.
     """
     if isinstance(value, dict):
         return {
@@ -99,30 +100,36 @@ def walk(value: Any, visit: Callable[[Node], Any]) -> Any:
         return value
     result: list[Any] = []
     for item in value:
-        if isinstance(item, list | dict):
-            item = walk(item, visit)
-            replaced = visit(item) if isinstance(item, dict) and "t" in item else None
+        if isinstance(item, dict):
+            if not _is_leaf(item):
+                item = walk(item, visit)
+            replaced = visit(item) if "t" in item else None
             if isinstance(replaced, list):
                 result.extend(replaced)
                 continue
             if replaced is not None:
                 item = replaced
+        elif isinstance(item, list):
+            item = walk(item, visit)
         result.append(item)
     return result
 
 
+def _is_leaf(node: dict[str, Any]) -> bool:
+    return len(node) <= 2 and not isinstance(node.get("c"), list | dict)
+
+
 def nodes(value: Any) -> Iterator[Node]:
     """Every node in `value`, parents before their children; nothing is copied."""
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, list | dict):
-                yield from nodes(item)
-    elif isinstance(value, dict):
-        if "t" in value:
-            yield value
-        for item in value.values():
-            if isinstance(item, list | dict):
-                yield from nodes(item)
+    # A stack, not recursion: a document nests deeply and has many nodes.
+    stack = [value] if isinstance(value, list | dict) else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "t" in item:
+                yield item
+            item = list(item.values())
+        stack.extend(c for c in reversed(item) if isinstance(c, list | dict))
 
 
 def plain_text(inlines: Any) -> str:
