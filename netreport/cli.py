@@ -8,6 +8,7 @@ mistake as a message without a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -426,5 +427,14 @@ def _relative(path: Path, base: Path) -> str:
         return str(path)
 
 
+def run() -> None:
+    """The ``netreport`` command: `main`, then exit with its status."""
+    status = main()
+    # The process ends here. What it built (a book's AST, the data frames)
+    # needs no last garbage collection, which takes ~0.2 s after a build.
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
