@@ -39,7 +39,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,6 @@ from typing import Any
 from netreport.result_store import (
     ResultStore,
     recording_results,
-    stored_value,
     using_store,
 )
 from netreport.staging import CARRIED_OVER, clean_leftovers
@@ -196,6 +195,7 @@ class ChapterCache:
     def __call__(self, qmd: Any, *, display: str, **options: Any) -> Any:
         from netreport.render import ExecutedChapter, execute_chapter
         from netreport.render._display import FigureOutput
+        from netreport.render._pandoc import markdown_to_ast
 
         key = self._key(display, options)
         record = self._load(display)
@@ -209,7 +209,8 @@ class ChapterCache:
             figures = [
                 FigureOutput(Path(f["path"]), f["alt"]) for f in record["figures"]
             ]
-            return ExecutedChapter(record["markdown"], figures)
+            document = self._document(display)
+            return ExecutedChapter(record["markdown"], figures, document=document)
 
         with (
             recording_reads() as reads,
@@ -217,7 +218,13 @@ class ChapterCache:
             recording_results() as results,
         ):
             executed = execute_chapter(qmd, display=display, **options)
-            values = chapter_values(display, executed)
+        # The same Markdown as last time parses to the same document.
+        document = None
+        if record is not None and record["markdown"] == executed.markdown:
+            document = self._document(display)
+        if document is None:
+            document = markdown_to_ast(executed.markdown, what=display)
+        values = chapter_values(display, executed, document["blocks"])
         self.runs.append(ChapterRun(display, True, reason))
         record = {
             **key,
@@ -229,9 +236,9 @@ class ChapterCache:
             ],
             "values": values,
         }
-        self._store(record, display, options["site_dir"])
+        self._store(record, document, display, options["site_dir"])
         self.records[display] = record
-        return executed
+        return replace(executed, document=document)
 
     def prune_results(self) -> None:
         """Remove the stored results no chapter's current results were made with."""
@@ -282,7 +289,16 @@ class ChapterCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self._entry(display) / "files" / figure["path"], target)
 
-    def _store(self, record: dict[str, Any], display: str, site: Path) -> None:
+    def _document(self, display: str) -> dict[str, Any] | None:
+        """The chapter's Markdown as pandoc parsed it last time, if kept."""
+        try:
+            return json.loads((self._entry(display) / "document.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def _store(
+        self, record: dict[str, Any], document: Any, display: str, site: Path
+    ) -> None:
         entry = self._entry(display)
         shutil.rmtree(entry, ignore_errors=True)
         for figure in record["figures"]:
@@ -290,17 +306,19 @@ class ChapterCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(site / figure["path"], target)
         entry.mkdir(parents=True, exist_ok=True)
+        _write_json(entry / "document.json", document)
         _write_json(entry / "record.json", record)
 
 
-def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
+def chapter_values(
+    display: str, executed: Any, blocks: list[Any]
+) -> list[dict[str, str]]:
     """Every number a chapter printed: inline values and table cells.
 
     Each is keyed by where it sits, so two builds can be compared: an inline
     value by its expression (and which occurrence of it), a table cell by its
-    table's label (or position), row and column. The cells are read from the
-    Markdown by pandoc, or taken from the result store when a chapter that
-    ran again printed the same Markdown.
+    table's label (or position), row and column. The cells are read from
+    `blocks`, the chapter's Markdown as pandoc parsed it.
     """
     values: list[dict[str, str]] = []
     seen: dict[str, int] = {}
@@ -312,12 +330,7 @@ def chapter_values(display: str, executed: Any) -> list[dict[str, str]]:
             "where": _unescape(value.sentence),
             "value": _unescape(value.text),
         })  # fmt: skip
-    markdown = executed.markdown
-    values.extend(
-        stored_value(
-            "table cells", [display, markdown], lambda: _table_cells(display, markdown)
-        )
-    )
+    values.extend(_table_cells(display, blocks))
     return values
 
 
@@ -326,11 +339,9 @@ def _unescape(markdown: str) -> str:
     return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>&@$|])", r"\1", markdown)
 
 
-def _table_cells(display: str, markdown: str) -> list[dict[str, str]]:
+def _table_cells(display: str, blocks: list[Any]) -> list[dict[str, str]]:
     from netreport.render._crossref import plain_text
-    from netreport.render._pandoc import markdown_to_ast
 
-    blocks = markdown_to_ast(markdown, what=display)["blocks"]
     tables: list[tuple[str, str, dict[str, Any]]] = []
 
     def visit(value: Any) -> None:

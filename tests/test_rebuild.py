@@ -221,33 +221,40 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
 ) -> None:
     import netreport.chisquare as chisquare
     import netreport.figures as figures
-    import netreport.rebuild as rebuild
+    import netreport.render._book as book
+    import netreport.render._pandoc as pandoc
 
     chapter = project / "chapters" / "mentions.qmd"
     chapter.write_text(chapter.read_text() + _EXACT_TEST_AND_FIGURE)
     build(project)
     runs.write_text("")
-    computed, drawn, cells = [], [], []
+    computed, drawn, parsed = [], [], []
     compute, draw = chisquare._compute_exact_p, figures.Plot.draw
-    read_cells = rebuild._table_cells
+    parse = pandoc.markdown_to_ast
+
+    def parse_counted(markdown: str, *, what: str) -> dict:
+        parsed.append(what)
+        return parse(markdown, what=what)
+
     monkeypatch.setattr(chisquare, "_compute_exact_p",
                         lambda *a: computed.append(a) or compute(*a))  # fmt: skip
     monkeypatch.setattr(figures.Plot, "draw",
                         lambda *a, **k: drawn.append(a) or draw(*a, **k))  # fmt: skip
-    monkeypatch.setattr(rebuild, "_table_cells",
-                        lambda *a: cells.append(a) or read_cells(*a))  # fmt: skip
+    monkeypatch.setattr(pandoc, "markdown_to_ast", parse_counted)
+    monkeypatch.setattr(book, "markdown_to_ast", parse_counted)
     results = project / ".netreport" / "results"
     stored = {p.name for p in results.iterdir()}
     svg = project / "_site/chapters/mentions_files/fig-use.svg"
     figure = svg.read_bytes()
 
-    # The same mentions in new bytes: the chapter runs, its results and the
-    # cells of its tables are stored.
+    # The same mentions in new bytes: the chapter runs, its results are
+    # stored, and its Markdown, the same as before, is not parsed again.
     mentions = project / "data" / "mentions.csv"
     mentions.write_text(mentions.read_text().replace("\n", "\r\n"))
     outcome = build(project)
     assert ran(runs) == ["chapters/mentions.qmd"]
-    assert computed == [] and drawn == [] and cells == []
+    assert computed == [] and drawn == []
+    assert [what for what in parsed if what.endswith(".qmd")] == []
     assert {p.name for p in results.iterdir()} == stored
     assert svg.read_bytes() == figure
     assert "chapters/mentions.qmd: tbl-context [school_teams | mentions]" in {
@@ -255,10 +262,14 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
     }
 
     # A mention moved to another context: a new table, a new p, a new
-    # figure, new cells.
+    # figure, new Markdown parsed once.
+    parsed.clear()
     move_one_mention(project)
     build(project)
-    assert len(computed) == len(drawn) == len(cells) == 1
+    assert len(computed) == len(drawn) == 1
+    assert [what for what in parsed if what.endswith(".qmd")] == [
+        "chapters/mentions.qmd"
+    ]
     assert svg.read_bytes() != figure
     table = computed[0][0]
     expected = chisquare.independence(table, exact=True, resamples=2000).p
@@ -271,7 +282,7 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
         return sorted(name.rsplit("-", 1)[0] for name in names)
 
     assert kinds(stored - now) == kinds(now - stored) == [
-        "chi-square-p", "exact-p", "figure-svg", "table-cells"
+        "chi-square-p", "exact-p", "figure-svg"
     ]  # fmt: skip
 
 

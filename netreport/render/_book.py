@@ -150,7 +150,7 @@ def _build_chapters(
             defaults=config.execute,
             timeout=timeout,
         )
-        doc = markdown_to_ast(executed.markdown, what=display)
+        doc = executed.document or markdown_to_ast(executed.markdown, what=display)
         api = doc["pandoc-api-version"]
         blocks = doc["blocks"]
         if "title" in qmd.front_matter:

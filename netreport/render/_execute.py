@@ -71,11 +71,17 @@ class _CellTimeout(BaseException):
 
 @dataclass
 class ExecutedChapter:
-    """A chapter's Markdown with code replaced by what it showed."""
+    """A chapter's Markdown with code replaced by what it showed.
+
+    `document` is that Markdown as pandoc parses it, when the executor
+    already has it (the chapter cache keeps it); the engine parses the
+    Markdown itself otherwise, and may change the document in place.
+    """
 
     markdown: str
     figures: list[FigureOutput] = field(default_factory=list)
     values: list[InlineValue] = field(default_factory=list)
+    document: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
