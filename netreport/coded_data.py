@@ -466,10 +466,21 @@ def _from_failure(path: Path, case) -> Problem:
 def _check_artifact_rows(
     path: Path, frame: pd.DataFrame, problems: list[Problem]
 ) -> None:
-    for row, artifact in frame.iterrows():
-        if pd.isna(artifact["excluded_by"]):
-            for column in ("pressure", "intended_use"):
-                if pd.isna(artifact[column]):
+    # Column by column, not row by row: iterrows builds a Series per row.
+    secondaries = frame.get("secondary_intended_use", pd.Series(None, frame.index))
+    rows = zip(
+        frame.index,
+        frame["excluded_by"],
+        frame["pressure"],
+        frame["intended_use"],
+        secondaries,
+        strict=True,
+    )
+    for row, excluded_by, pressure, intended_use, secondary in rows:
+        if pd.isna(excluded_by):
+            codes = (("pressure", pressure), ("intended_use", intended_use))
+            for column, code in codes:
+                if pd.isna(code):
                     problems.append(
                         Problem(
                             str(path),
@@ -480,8 +491,7 @@ def _check_artifact_rows(
                             "an included artifact must be coded",
                         )
                     )
-        secondary = artifact.get("secondary_intended_use")
-        if pd.notna(secondary) and secondary == artifact["intended_use"]:
+        if pd.notna(secondary) and secondary == intended_use:
             problems.append(
                 Problem(
                     str(path),

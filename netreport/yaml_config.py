@@ -20,6 +20,10 @@ from netreport.errors import NetreportError, shorten
 
 __all__ = ["YamlProblems", "load_yaml"]
 
+# libyaml's safe loader where PyYAML was built with it (its wheels are):
+# the same documents, read ten times faster than in pure Python.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_yaml(path: Path, missing: str) -> Any:
     """Parse the YAML file at `path`.
@@ -39,7 +43,7 @@ def load_yaml(path: Path, missing: str) -> Any:
     if not path.is_file():
         raise NetreportError(f"{path}: {missing}")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SAFE_LOADER)
     except UnicodeDecodeError as err:
         raise NetreportError(f"{path}: not valid YAML: not UTF-8 ({err})") from None
     except yaml.YAMLError as err:
