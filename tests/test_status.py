@@ -3,13 +3,13 @@ sandbox for templates, a strict config, and the same bytes on every executor."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
 
 import pypdf
 import pytest
+from site_projects import snapshot
 
 from netreport.cli import main
 from netreport.coded_data import load_coded_data
@@ -282,14 +282,6 @@ def test_a_pool_gets_each_data_folder_and_year_as_one_batch() -> None:
     assert _batches(jobs, workers=3) == [[i] for i in range(len(jobs))]
 
 
-def digests(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_pool_and_dask_write_the_same_bytes(
     project: Path, tmp_path: Path, monkeypatch
 ) -> None:
@@ -311,7 +303,7 @@ def test_pool_and_dask_write_the_same_bytes(
             render_status(
                 jobs, executor=executor, workers=2, scheduler=cluster.scheduler_address
             )
-            outputs[executor] = digests(out)
+            outputs[executor] = snapshot(out)
     assert any(name.endswith(".pdf") for name in outputs["serial"])
     assert outputs["process"] == outputs["serial"]
     assert outputs["dask"] == outputs["serial"]
