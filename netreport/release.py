@@ -106,6 +106,7 @@ def release(
             "never overwritten, so give the new one a new version number"
         )
     _check_newer(version, released_versions(versions))
+    check_status_reports(project_dir, config.output_dir)
     with _release_date(date):
         outcome = build(project_dir, version=version, strict=strict, on_case=on_case)
     previous = _previous(versions, version)
@@ -138,6 +139,58 @@ def release(
         f"{VERSIONS}/index.html: lists {listed} version{'s' * (listed != 1)}",
     ]
     return ReleaseOutcome(lines, folder, previous, changes, data_changed)
+
+
+_SHOWN = 10  # stale status reports named in the error
+
+
+def check_status_reports(project_dir: Path, site: Path) -> None:
+    """Refuse a release whose status reports were made from other inputs.
+
+    A release archives ``status/`` as it is; a report made before the data,
+    a template or netreport changed would then sit beside a case report of
+    the new data, under the same version.
+
+    Raises
+    ------
+    NetreportError
+        Naming each such report and what changed since it was made.
+    """
+    from netreport.rebuild import StatusCache
+    from netreport.status import StatusJob
+
+    root = site / "status"
+    cache = StatusCache()
+    stale = [
+        report
+        for report in sorted(root.glob("*/*.html"))
+        if cache.stale(
+            StatusJob(
+                project_dir=str(project_dir),
+                data_dir=str(project_dir / "data"),
+                audience=report.parent.name,
+                period=report.stem,
+                output=str(report.resolve()),
+                site_root=str(root.resolve()),
+            )
+        )
+    ]
+    if stale:
+        why = [line.split(": ", 1)[1] for line in cache.lines if "skipped" not in line]
+        shown = [
+            f"  status/{report.relative_to(root).as_posix()}: "
+            + reason.removeprefix("rendered again, ").removeprefix("rendered, ")
+            for report, reason in zip(stale, why, strict=True)
+        ]
+        if len(shown) > _SHOWN:
+            shown[_SHOWN:] = [f"  ... and {len(shown) - _SHOWN} more"]
+        raise NetreportError(
+            "a release archives _site/status/ as it is, and these status reports "
+            "were made from other inputs than this release:\n"
+            + "\n".join(shown)
+            + "\nRun `netreport status --audience all --all-periods` (or remove "
+            "_site/status/) and release again."
+        )
 
 
 def _check_version(version: str) -> None:

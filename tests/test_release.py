@@ -181,3 +181,31 @@ def test_every_page_links_to_the_versions_page(released) -> None:
     archived = site / "versions" / "1.0.0" / "chapters" / "mentions.html"
     assert '<a href="../../index.html">All versions</a>' in archived.read_text()
     assert broken_links(main) == []
+
+
+def test_status_reports_made_from_other_data_stop_a_release(tmp_path: Path) -> None:
+    from netreport.rebuild import StatusCache
+    from netreport.release import check_status_reports
+    from netreport.status import StatusJob
+
+    (tmp_path / "data").mkdir()
+    mentions = tmp_path / "data" / "mentions.csv"
+    mentions.write_text("mention_id\nM1\n")
+    (tmp_path / "status.yml").write_text("audiences: []\n")
+    root = tmp_path / "_site" / "status"
+    report = root / "district" / "2020-21.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("<html></html>")
+    report.with_suffix(".pdf").write_bytes(b"%PDF-1.7")
+    StatusCache().record(
+        StatusJob(str(tmp_path), str(tmp_path / "data"), "district", "2020-21",
+                  str(report.resolve()), str(root.resolve()))
+    )  # fmt: skip
+    check_status_reports(tmp_path, tmp_path / "_site")  # made from these inputs
+
+    mentions.write_text("mention_id\nM2\n")
+    with pytest.raises(NetreportError) as raised:
+        check_status_reports(tmp_path, tmp_path / "_site")
+    message = str(raised.value)
+    assert "status/district/2020-21.html: data/mentions.csv changed" in message
+    assert "netreport status --audience all --all-periods" in message
