@@ -63,6 +63,7 @@ def test_one_page_one_pdf_numbered_like_the_book(tmp_path: Path) -> None:
     assert "2020-21_files/fig-bars.svg" in html
     assert (site / "district" / "2020-21_files" / "fig-bars.svg").is_file()
     assert (site / "netreport.css").is_file()
+    assert "nr-pager" not in html  # a document has no previous or next chapter
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(result.pdf).pages)
     for expected in ("Status for district leaders", "School year 2020-21",
                      "Figure 1: Artifacts by use", "Colophon", "x1"):  # fmt: skip

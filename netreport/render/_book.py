@@ -457,6 +457,7 @@ def _write_pages(
             "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, chapter.page)},
             "nr-skip": {"t": "MetaString", "c": "Skip to the chapter"},
             "nr-front": {"t": "MetaBool", "c": index == 0},
+            "nr-pager": {"t": "MetaBool", "c": True},
             "nr-links": {"t": "MetaList", "c": [
                 {"t": "MetaMap", "c": {
                     "label": _meta_text(label),
