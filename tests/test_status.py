@@ -239,6 +239,20 @@ def with_template(project: Path, tmp_path: Path, body: str) -> Path:
             r"funder\.qmd\.j2, line 2: includes '/etc/passwd', which is not",
         ),
         (
+            "a\n\n{{ facts.artifacts / 0 }}\n",
+            r"funder\.qmd\.j2, line 3: ZeroDivisionError: division by zero$",
+        ),
+        (
+            "a\n{{ range(10**9) | list | length }}\n",
+            r"funder\.qmd\.j2, line 2: OverflowError: Range too big",
+        ),
+        (
+            "{% macro deeper(n) %}\n{{ deeper(n + 1) }}\n{% endmacro %}\n"
+            "{{ deeper(0) }}\n",
+            r"funder\.qmd\.j2, line 2: RecursionError: maximum recursion depth "
+            r"exceeded .*a macro that calls itself",
+        ),
+        (
             "a\n\n```{python}\nimport os\n```\n",
             r"funder\.qmd\.j2: the filled document has a \{python\} cell",
         ),
@@ -254,6 +268,20 @@ def test_templates_run_in_a_sandbox(
     )
     with pytest.raises(TemplateError, match=message):
         render_status(jobs, executor="serial")
+
+
+def test_a_template_error_in_a_pool_worker_reads_as_in_this_process(
+    project: Path, tmp_path: Path, capsys
+) -> None:
+    copy = with_template(project, tmp_path, "a\n\n{{ facts.artifacts / 0 }}\n")
+    code = main(
+        ["status", "--project", str(copy), "--audience", "funder",
+         "--period", "2020-21", "--executor", "process", "--workers", "1"]
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "funder.qmd.j2, line 3: ZeroDivisionError: division by zero" in err
+    assert "Traceback" not in err
 
 
 # -- executors -------------------------------------------------------------------

@@ -39,8 +39,9 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
     Raises
     ------
     TemplateError
-        For a syntax error, an undefined name, an unsafe operation, or a
-        ``{python}`` cell in the output, naming the template and line.
+        For a syntax error, an undefined name, an unsafe operation, any
+        other error an expression raises (including a recursion too deep),
+        or a ``{python}`` cell in the output, naming the template and line.
     """
     environment = _environment(str((project_dir / template).parent.resolve()))
     shown = template.as_posix()
@@ -57,20 +58,13 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
             f"template in {template.parent.as_posix()}/ (templates can include "
             "only their neighbours)"
         ) from None
-    except (
-        jinja2.TemplateError,
-        SecurityError,
-        TypeError,
-        ValueError,
-        AttributeError,
-    ) as exc:
+    except Exception as exc:
+        # Whatever a template's expression raises (a division by zero, a
+        # range the sandbox refuses, a macro that recurses without end) is
+        # the template's mistake, so it is reported like any other: here,
+        # and from a pool worker, which can send a TemplateError back whole.
         line = _template_line(exc, environment, template.name)
-        kind = (
-            "not allowed in a status template"
-            if isinstance(exc, SecurityError)
-            else type(exc).__name__
-        )
-        raise TemplateError(f"{shown}, line {line}: {kind}: {exc}") from None
+        raise TemplateError(f"{shown}, line {line}: {_reason(exc)}") from None
     match = _CODE.search(text)
     if match:
         raise TemplateError(
@@ -92,6 +86,16 @@ def _environment(folder: str) -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, as the message after the template's line."""
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a status template: {exc}"
+    reason = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RecursionError):
+        reason += " (is it a macro that calls itself with no case that stops it?)"
+    return reason
 
 
 def _template_line(exc: BaseException, environment, name: str) -> str:
