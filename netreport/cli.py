@@ -226,6 +226,7 @@ def _status(args: argparse.Namespace) -> int:
         stamp=stamp,
     )  # fmt: skip
     started = time.perf_counter()
+    lines: list[str] = []
     with Progress(console=_console, transient=True) as progress:
         task = progress.add_task("status reports", total=len(jobs))
         pages = render_status(
@@ -234,12 +235,13 @@ def _status(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             on_done=lambda page: progress.advance(task),
+            on_line=lines.append,
         )
-    for page in pages:
-        _console.print(f"wrote {_relative(page, project)} and .pdf")
-    _console.print(
-        f"{len(pages)} status reports in {time.perf_counter() - started:.1f} s"
-    )
+    root = _relative(Path(jobs[0].site_root), project) if jobs else ""
+    for line in lines:
+        _console.print(f"{root}/{line}")
+    elapsed = time.perf_counter() - started
+    _console.print(f"{counted(len(pages), 'status report')} in {elapsed:.1f} s")
     return 0
 
 

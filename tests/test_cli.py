@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-DATA = Path(__file__).parent.parent / "data"
+ROOT = Path(__file__).parent.parent
+DATA = ROOT / "data"
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -123,3 +124,25 @@ def test_outside_a_project_the_message_says_how_to_name_one(tmp_path):
     assert "no _quarto.yml in" in result.stderr
     assert "--project DIR" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_status_says_per_report_whether_it_was_rendered_or_kept(
+    tmp_path: Path, capsys
+) -> None:
+    from netreport.cli import main
+
+    for name in ("data", "templates"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "status.yml", tmp_path / "status.yml")
+    command = ["status", "--project", str(tmp_path), "--audience", "funder",
+               "--period", "2020-21", "--executor", "serial"]  # fmt: skip
+
+    assert main(command) == 0
+    first = capsys.readouterr().err
+    assert main(command) == 0
+    again = capsys.readouterr().err
+
+    page = "_site/status/funder/2020-21.html"
+    assert f"{page}: rendered, no earlier report" in first
+    assert f"{page}: skipped, unchanged since the last run" in again
+    assert "1 status report in" in again and "wrote" not in again

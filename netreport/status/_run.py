@@ -213,6 +213,7 @@ def render_status(
     workers: int | None = None,
     scheduler: str | None = None,
     on_done: Callable[[str], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
     force: bool = False,
 ) -> list[Path]:
     """Render every job; return the HTML pages in the order of `jobs`.
@@ -229,6 +230,10 @@ def render_status(
     on_done
         Called with each page as it is written (e.g. to advance a progress
         bar); pages may finish in any order.
+    on_line
+        Called, before rendering, with one line per report saying whether it
+        is rendered or kept and why (``funder/2020-21.html: skipped,
+        unchanged since the last run``); by default they are logged.
     force
         Render every report, even those whose inputs are unchanged since the
         last run (which otherwise keep their files).
@@ -245,7 +250,7 @@ def render_status(
     cache = StatusCache()
     todo = [job for job in jobs if force or cache.stale(job)]
     for line in cache.lines:
-        logger.info(line)
+        (on_line or logger.info)(line)
     if executor == "serial":
         for job in todo:
             _tick(render_status_job(job), done)
