@@ -10,7 +10,6 @@ and every problem is reported at once as an `InputError`.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import warnings
 from collections import Counter
@@ -22,10 +21,23 @@ import pandera.pandas as pa
 
 from netreport.codebook import Codebook, Dimension, load_codebook
 from netreport.config import load_config
-from netreport.errors import InputError, NetreportWarning, Problem, counted, shorten
+from netreport.errors import (
+    InputError,
+    NetreportWarning,
+    Problem,
+    closest,
+    counted,
+    shorten,
+)
 from netreport.spreadsheets import Table, read_table
 
-__all__ = ["ARTIFACT_COLUMNS", "MENTION_COLUMNS", "CodedData", "load_coded_data"]
+__all__ = [
+    "ARTIFACT_COLUMNS",
+    "DATASET_COLUMNS",
+    "MENTION_COLUMNS",
+    "CodedData",
+    "load_coded_data",
+]
 
 _NOT_A_CODE = "not a code of"
 
@@ -47,6 +59,11 @@ _OPTIONAL = {
     "mentions": ("sub_theme", "artifact_id", "excerpt", "school_year"),
 }
 _ID = {"artifacts": "artifact_id", "mentions": "mention_id"}
+
+#: Every column a dataset may have, required ones first.
+DATASET_COLUMNS = {
+    dataset: _REQUIRED[dataset] + _OPTIONAL[dataset] for dataset in _REQUIRED
+}
 
 #: The columns, in order, of the files netreport writes (the reconstruction
 #: and imports); a reader accepts them in any order.
@@ -273,7 +290,7 @@ def _reading_order(header: list[str]):
 
 def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
     path, header = table.path, table.header
-    known = _REQUIRED[dataset] + _OPTIONAL[dataset]
+    known = DATASET_COLUMNS[dataset]
     for column, count in Counter(header).items():
         if count > 1:
             problems.append(
@@ -365,10 +382,10 @@ def _unknown_code(
     spellings = {c.name: c.name for c in dim.codes} | {
         c.label: c.name for c in dim.codes
     }
-    nearest = difflib.get_close_matches(value, list(spellings), n=1, cutoff=0.6)
+    nearest = closest(value, spellings)
     reason = f"{_NOT_A_CODE} {dim.label.lower()}"
     if nearest:
-        reason += f"; did you mean {spellings[nearest[0]]!r}?"
+        reason += f"; did you mean {spellings[nearest]!r}?"
     return Problem(str(path), row, column, value, shorten(dim.code_names), reason)
 
 

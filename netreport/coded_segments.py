@@ -24,14 +24,13 @@ How a code is mapped, first rule that applies:
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
 from netreport.codebook import Codebook, Dimension
 from netreport.coded_data import MENTION_COLUMNS
 from netreport.config import ImportConfig
-from netreport.errors import Problem, shorten
+from netreport.errors import Problem, closest, shorten
 
 __all__ = ["CodedSegment", "SegmentMentions", "mentions_from_segments"]
 
@@ -308,9 +307,9 @@ def _unknown(segment: CodedSegment, dim: Dimension, name: str, path: str) -> Pro
     spellings = {c.label: c.name for c in dim.codes} | {
         c.name: c.name for c in dim.codes
     }
-    nearest = difflib.get_close_matches(name, list(spellings), n=1, cutoff=0.6)
+    nearest = closest(name, spellings)
     reason = f"not a code of {dim.label.lower()}"
     if nearest:
-        reason += f"; did you mean {spellings[nearest[0]]!r}?"
+        reason += f"; did you mean {spellings[nearest]!r}?"
     reason += " (or add the name as an alias in codebook.yml)"
     return Problem(segment.where, None, dim.name, path, shorten(dim.code_names), reason)

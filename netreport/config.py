@@ -12,8 +12,9 @@ Two sections, both optional:
     ``artifact_group`` (the parent code whose children are artifact ids),
     ``offsets`` (``auto``, ``codepoints`` or ``utf16``).
 
-The file is checked strictly: an unknown key or a value of the wrong kind is
-an error given as a path into the YAML (``import.offsets: ...``).
+The file is checked strictly: an unknown key, an unknown column or a value
+of the wrong kind is an error given as a path into the YAML
+(``columns.mentions.interviewe: unknown column ...``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netreport.errors import closest
 from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = ["ImportConfig", "ProjectConfig", "load_config"]
@@ -74,13 +76,33 @@ def _build(path: Path, raw: object, problems: YamlProblems) -> ProjectConfig:
         problems.add("", "expected a mapping with 'columns' or 'import'")
         return ProjectConfig(path)
     problems.mapping("", raw, _TOP_KEYS)
-    columns = problems.mapping("columns", raw.get("columns", {}), _DATASETS)
-    checked = {
-        dataset: _strings(columns[dataset], f"columns.{dataset}", problems)
-        for dataset in _DATASETS
-        if dataset in columns
-    }
-    return ProjectConfig(path, checked, _imports(raw.get("import", {}), problems))
+    columns = _columns(raw.get("columns", {}), problems)
+    return ProjectConfig(path, columns, _imports(raw.get("import", {}), problems))
+
+
+def _columns(raw: object, problems: YamlProblems) -> dict[str, dict[str, str]]:
+    """Per dataset, our column -> their header; every column one we know."""
+    # The columns are defined with the layouts in coded_data, which imports
+    # this module to read the file: imported here, not at the top.
+    from netreport.coded_data import DATASET_COLUMNS
+
+    datasets = problems.mapping("columns", raw, _DATASETS)
+    checked = {}
+    for dataset in [d for d in datasets if d in _DATASETS]:
+        where, known = f"columns.{dataset}", DATASET_COLUMNS[dataset]
+        checked[dataset] = _strings(datasets[dataset], where, problems)
+        for column in [c for c in checked[dataset] if c not in known]:
+            problems.add(f"{where}.{column}", _unknown_column(column, known))
+            del checked[dataset][column]
+    return checked
+
+
+def _unknown_column(column: str, known: tuple[str, ...]) -> str:
+    # Given whole, in the layout's order: cut short, the list would hide the
+    # optional columns, which come last.
+    message = f"unknown column (allowed: {', '.join(known)})"
+    nearest = closest(column, known)
+    return message + (f"; did you mean {nearest!r}?" if nearest else "")
 
 
 def _imports(raw: object, problems: YamlProblems) -> ImportConfig:

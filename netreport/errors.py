@@ -8,6 +8,7 @@ allowed, and what to do. Code bugs stay ordinary exceptions.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ __all__ = [
     "NetreportError",
     "NetreportWarning",
     "Problem",
+    "closest",
     "counted",
     "shorten",
 ]
@@ -42,6 +44,16 @@ def shorten(values: Iterable[object], limit: int = 8) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return f"{', '.join(items[:limit])} ... and {len(items) - limit} more"
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice `value` is most likely a misspelling of, if any is close.
+
+    >>> closest("interviewe", ["mention_id", "interviewee"])
+    'interviewee'
+    """
+    nearest = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return nearest[0] if nearest else None
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
