@@ -214,6 +214,15 @@ def test_replace_keeps_the_previous_file_and_says_so(tmp_path: Path, capsys) -> 
     assert mentions.read_bytes() == new.read_bytes()
 
 
+def test_git_ignores_the_file_replace_keeps_but_not_the_data() -> None:
+    root = Path(__file__).parent.parent
+    names = ["data/mentions.csv.previous", "data/artifacts.xlsx.previous",
+             "data/mentions.csv"]  # fmt: skip
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *names],
+                             cwd=root, capture_output=True, text=True)  # fmt: skip
+    assert ignored.stdout.split() == names[:2]
+
+
 def test_dry_run_writes_nothing_even_with_replace(tmp_path: Path, capsys) -> None:
     root = project(tmp_path)
     shutil.copyfile(DATA / "mentions.csv", root / "data" / "mentions.csv")
