@@ -10,6 +10,7 @@ list every problem in one error.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,23 @@ class YamlProblems:
         ):
             least = "" if minimum is None else f" ≥ {minimum}"
             self.add(where, f"expected a whole number{least}, found {_show(value)}")
+            return default
+        return value
+
+    def number(
+        self, where: str, value: Any, default: float, expected: str = "a number"
+    ) -> float:
+        """`value` if it is a finite number, else `default`.
+
+        Text is not a number, even text that reads as one, as for
+        `whole_number`; neither are ``.nan``, ``.inf`` and ``yes``.
+        """
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
+            self.add(where, f"expected {expected}, found {_show(value)}")
             return default
         return value
 

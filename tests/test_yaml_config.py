@@ -100,6 +100,21 @@ def check(text: str, read) -> str:
             "version: expected a whole number, found True",
         ),
         (
+            "value: fourteen",
+            lambda p, raw: p.number("value", raw["value"], 0),
+            "value: expected a number, found 'fourteen'",
+        ),
+        (
+            "value: .nan",
+            lambda p, raw: p.number("value", raw["value"], 0),
+            "value: expected a number, found nan",
+        ),
+        (
+            "value: yes",
+            lambda p, raw: p.number("value", raw["value"], 0, "a share in %"),
+            "value: expected a share in %, found True",
+        ),
+        (
             "audiences:",
             lambda p, raw: p.sequence("audiences", raw["audiences"], "a list"),
             "audiences: expected a list, found nothing",
@@ -120,6 +135,8 @@ def test_good_values_are_returned_and_give_no_error() -> None:
     assert problems.mapping("status", {"network": "x"}, {"network"}) == {"network": "x"}
     assert problems.text("network", "x") == "x"
     assert problems.whole_number("threshold", 5, 10, 1) == 5
+    assert problems.number("value", 85.6, 0) == 85.6
+    assert problems.number("value", 839, 0) == 839
     assert problems.sequence("audiences", [1]) == [1]
     problems.raise_if_any("never shown")
 
@@ -129,8 +146,9 @@ def test_bad_values_give_stand_ins_so_checking_goes_on() -> None:
     assert problems.mapping("status", "x") == {}
     assert problems.text("network", None) == ""
     assert problems.whole_number("threshold", "ten", 10, 1) == 10
+    assert problems.number("value", "fourteen", 0) == 0
     assert problems.sequence("audiences", {}) == []
-    assert len(problems.problems) == 4
+    assert len(problems.problems) == 5
 
 
 def test_every_problem_is_listed_in_one_error() -> None:
