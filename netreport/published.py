@@ -163,12 +163,13 @@ def _figure(
         )
     measure = entry.get("measure", {})
     _check_measure(measure, f"{at}.measure", data, problems)
+    _check_compare(compare, measure, at, problems)
     return PublishedFigure(
         id=str(entry.get("id", at)),
         where=str(entry.get("where", "")),
         statement=" ".join(str(entry.get("statement", "")).split()),
         printed=str(entry.get("printed", "")),
-        value=entry.get("value", 0),
+        value=_value(entry, at, compare, measure, data, problems),
         measure=measure if isinstance(measure, dict) else {},
         decimals=problems.whole_number(
             f"{at}.decimals", entry.get("decimals", 0), default=0, minimum=0
@@ -176,6 +177,64 @@ def _figure(
         compare=compare,
         note=" ".join(str(entry.get("note", "")).split()),
     )
+
+
+def _check_compare(
+    compare: object, measure: object, at: str, problems: YamlProblems
+) -> None:
+    """An order is compared as an order, and only an order is."""
+    if not isinstance(measure, dict) or compare not in _COMPARES:
+        return
+    if (compare == "order") != ("order" in measure):
+        problems.add(
+            f"{at}.compare",
+            f"found {compare!r}: compare: order goes with measure: "
+            "{order: DATASET, by: COLUMN}, and only with it",
+        )
+
+
+def _value(
+    entry: Mapping[str, object],
+    at: str,
+    compare: object,
+    measure: object,
+    data: CodedData,
+    problems: YamlProblems,
+) -> float | list[str]:
+    """The printed figure: a number, or for ``compare: order`` a list of codes."""
+    if "value" not in entry:
+        return 0  # reported as missing
+    where = f"{at}.value"
+    if compare != "order":
+        return problems.number(
+            where,
+            entry["value"],
+            0,
+            expected="a number (or, with compare: order, a list of codes)",
+        )
+    by = measure.get("by") if isinstance(measure, dict) else None
+    of = f" of {by}" if isinstance(by, str) else ""
+    codes = problems.sequence(
+        where, entry["value"], f"a list of codes{of}, most frequent first"
+    )
+    allowed = _order_codes(data, measure)
+    for i, code in enumerate(codes):
+        if allowed and code not in allowed:
+            problems.add(
+                f"{where}[{i}]", f"found {code!r} (allowed: {shorten(allowed)})"
+            )
+    return codes
+
+
+def _order_codes(data: CodedData, measure: object) -> list[str]:
+    """The codes an order measure can rank; none when the measure is wrong."""
+    if not isinstance(measure, dict) or measure.get("order") not in _DATASETS:
+        return []
+    frame = _frame(data, measure["order"])
+    by = measure.get("by")
+    if by not in frame.columns or not hasattr(frame[by], "cat"):
+        return []
+    return list(frame[by].cat.categories)
 
 
 def _check_measure(

@@ -103,6 +103,40 @@ def _published_copy(tmp_path: Path, edit) -> Path:
             lambda raw: raw["figures"][3].update(id=raw["figures"][2]["id"]),
             "figures[3].id: 'table8-improvement-n' is used twice",
         ),
+        (
+            lambda raw: raw["figures"][0].update(value="fourteen"),
+            "figures[0].value: expected a number (or, with compare: order, a "
+            "list of codes), found 'fourteen'",
+        ),
+        (
+            lambda raw: raw["figures"][0].update(value=float("inf")),
+            "figures[0].value: expected a number (or, with compare: order, a "
+            "list of codes), found inf",
+        ),
+        (
+            lambda raw: raw["figures"][16].update(value="two"),
+            "figures[16].value: expected a number (or, with compare: order, a "
+            "list of codes), found 'two'",
+        ),
+        (
+            lambda raw: raw["figures"][23].update(value="fourteen"),
+            "figures[23].value: expected a list of codes of context, most "
+            "frequent first, found 'fourteen'",
+        ),
+        (
+            lambda raw: raw["figures"][0].update(compare="order"),
+            "figures[0].compare: found 'order': compare: order goes with "
+            "measure: {order: DATASET, by: COLUMN}, and only with it",
+        ),
+        (
+            lambda raw: raw["figures"][23].update(compare="equal"),
+            "figures[23].compare: found 'equal': compare: order goes with",
+        ),
+        (
+            lambda raw: raw["figures"][23]["value"].__setitem__(1, "schools"),
+            "figures[23].value[1]: found 'schools' (allowed: school_teams, "
+            "district_leaders, network)",
+        ),
     ],
 )
 def test_bad_published_entries_are_reported_as_yaml_paths(tmp_path, edit, message):
