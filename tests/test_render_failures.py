@@ -89,6 +89,75 @@ def test_cell_timeout_stops_an_endless_cell(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ("exit()", "the cell called exit()"),
+        ("quit()", "the cell called exit()"),
+        ("sys.exit(3)", "the cell called exit(3)"),
+        ("raise SystemExit('no data')", "the cell called exit('no data')"),
+    ],
+)
+def test_a_cell_that_calls_exit_fails_the_build_and_keeps_the_site(
+    tmp_path: Path, call: str, says: str
+) -> None:
+    book = write_book(tmp_path)
+    render_project(book)
+    before = snapshot(book / "_site")
+    chapter = f"# One\n\n```{{python}}\n#| label: leave\nimport sys\n{call}\n```\n"
+    (book / "chapters" / "one.qmd").write_text(chapter)
+    with pytest.raises(CellError) as caught:
+        render_project(book)
+    assert str(caught.value) == (
+        f"chapters/one.qmd, line 6 (cell leave): SystemExit: {says}; chapter "
+        "code cannot end the build (remove the call, or raise an exception "
+        "that says what is wrong)"
+    )
+    assert snapshot(book / "_site") == before
+
+
+def test_an_inline_exit_is_a_cell_error(tmp_path: Path) -> None:
+    book = write_book(tmp_path, "# One\n\nText\nand `{python} exit(2)`.\n")
+    with pytest.raises(
+        CellError,
+        match=r"chapters/one\.qmd, line 4: SystemExit: the inline expression "
+        r"called exit\(2\); ",
+    ):
+        render_project(book)
+
+
+def test_a_cell_that_calls_exit_with_error_true_shows_it(tmp_path: Path) -> None:
+    chapter = "# One\n\n```{python}\n#| error: true\nexit(3)\n```\n\nAfter.\n"
+    book = write_book(tmp_path, chapter)
+    render_project(book)
+    page = (book / "_site" / "chapters" / "one.html").read_text()
+    assert "SystemExit: 3" in page and "After." in page
+
+
+def test_ctrl_c_in_a_cell_still_stops_the_build(tmp_path: Path) -> None:
+    chapter = "# One\n\n```{python}\nraise KeyboardInterrupt\n```\n"
+    book = write_book(tmp_path, chapter)
+    with pytest.raises(KeyboardInterrupt):
+        render_project(book)
+    assert not (book / "_site").exists()
+
+
+def test_netreport_build_reports_a_cell_that_calls_exit(tmp_path: Path, capsys) -> None:
+    from netreport.cli import main
+
+    book = write_book(tmp_path)
+    shutil.copytree(Path(__file__).parent.parent / "data", book / "data")
+    assert main(["build", "--project", str(book)]) == 0
+    before = snapshot(book / "_site")
+    leave = "# One\n\n```{python}\nimport sys\nsys.exit(0)\n```\n"
+    (book / "chapters" / "one.qmd").write_text(leave)
+    capsys.readouterr()
+    assert main(["build", "--project", str(book)]) == 1
+    err = capsys.readouterr().err
+    assert "chapters/one.qmd, line 5: SystemExit: the cell called exit(0)" in err
+    assert snapshot(book / "_site") == before
+
+
 def test_unknown_cross_reference_names_chapter_and_label(tmp_path: Path) -> None:
     book = write_book(tmp_path, "# One\n\nAs @fig-missing shows.\n")
     with pytest.raises(NetreportError, match=r"chapters/one\.qmd: .*@fig-missing"):

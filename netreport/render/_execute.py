@@ -4,7 +4,8 @@ All cells of one chapter share one fresh namespace, in order, like one
 Jupyter kernel per chapter. Each cell and each inline expression runs under
 a timeout (``SIGALRM``, so rendering must happen on the main thread). A
 failing cell raises `CellError` naming the ``.qmd`` file, its line, the cell
-label and the Python error, without a traceback.
+label and the Python error, without a traceback; so does a cell that calls
+``exit()``, which would otherwise end the whole build without a word.
 
 Cells draw with matplotlib's Agg backend, as Jupyter's inline backend does,
 but matplotlib is not imported for it: a chapter whose figures are all
@@ -222,9 +223,13 @@ def _inline(part: MarkdownText, context: _Context) -> str:
             return text
         except _CellTimeout:
             raise _timeout_error(context, line, None) from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise CellError(
-                context.display, line, None, type(exc).__name__, str(exc)
+                context.display,
+                line,
+                None,
+                type(exc).__name__,
+                _message(exc, "inline expression"),
             ) from None
 
     markdown = _INLINE.sub(value, part.text)
@@ -309,7 +314,10 @@ def _execute(
                     shown.append(value)
     except _CellTimeout:
         raise _timeout_error(context, cell.line, cell.label) from None
-    except Exception as exc:
+    # A cell's exit() is a cell error like any other: left to rise, it would
+    # end netreport with no message, status 0 (or the cell's code) and
+    # nothing built. Ctrl-C (KeyboardInterrupt) still rises, to stop a build.
+    except (Exception, SystemExit) as exc:
         if not options["error"]:
             raise _cell_error(exc, cell, context, filename) from None
         shown.append(_ShownError(exc))
@@ -357,8 +365,19 @@ def _cell_error(
         ]
         if frame_lines:
             line = cell.code_line + frame_lines[-1] - 1
-    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    message = exc.msg if isinstance(exc, SyntaxError) else _message(exc, "cell")
     return CellError(context.display, line, cell.label, type(exc).__name__, message)
+
+
+def _message(exc: BaseException, caller: str) -> str:
+    """The error's message; for exit(), that the `caller` cannot call it."""
+    if not isinstance(exc, SystemExit):
+        return str(exc)
+    code = "" if exc.code is None else repr(exc.code)
+    return (
+        f"the {caller} called exit({code}); chapter code cannot end the build "
+        "(remove the call, or raise an exception that says what is wrong)"
+    )
 
 
 def _traceback_entries(tb: Any) -> Iterator[Any]:
