@@ -12,6 +12,10 @@ dir is still either the previous site or the new one, whole:
   are used, and a build killed between them leaves the old site under a
   temporary name, which the next build puts back.
 
+The staging directory is made as a plain ``mkdir`` makes it, not with
+``tempfile.mkdtemp``'s mode 0700: it becomes the output dir, which a web
+server running as another user must be able to read.
+
 Temporary directories carry the id of the process that made them. Every
 build, even one with nothing to rebuild, removes the ones whose process is
 gone, left by a killed build, and logs it (`clean_leftovers`). The module
@@ -27,6 +31,7 @@ import errno
 import logging
 import os
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -49,17 +54,29 @@ def staged_output(output_dir: Path) -> Iterator[Path]:
     """Yield an empty directory that replaces `output_dir` if the block succeeds."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output_dir)
-    staging = Path(
-        tempfile.mkdtemp(
-            prefix=f".{output_dir.name}.render-{os.getpid()}-", dir=output_dir.parent
-        )
-    )
+    staging = _make_dir(output_dir.parent, f".{output_dir.name}.render-{os.getpid()}-")
     try:
         yield staging
         _swap(staging, output_dir)
     finally:
         # After an exchange the staging path holds the previous site.
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _make_dir(parent: Path, prefix: str) -> Path:
+    """A new folder named `prefix` and a random tail, as a plain mkdir makes it.
+
+    Not `tempfile.mkdtemp`: its folder is 0700 whatever the umask, and this
+    one becomes the output dir, which a web server running as another user
+    must be able to read.
+    """
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
 
 
 def _swap(staging: Path, output_dir: Path) -> None:
@@ -107,12 +124,24 @@ def _carry_over(output_dir: Path, staging: Path) -> None:
     """Link kept folders the render did not write itself into `staging`."""
     for name in CARRIED_OVER:
         if (output_dir / name).is_dir() and not (staging / name).exists():
-            shutil.copytree(
-                output_dir / name, staging / name, copy_function=_link_or_copy
-            )
+            _link_tree(output_dir / name, staging / name)
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy the folders of `source` and hard-link its files into `target`.
+
+    The folders are made anew rather than copied with their modes, so a
+    folder an older netreport made 0700 gets the umask's mode again.
+    """
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.is_dir():
+            _link_tree(entry, target / entry.name)
+        else:
+            _link_or_copy(entry, target / entry.name)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:

@@ -1,4 +1,5 @@
-"""A build killed at any instant leaves the previous _site/ whole."""
+"""A build killed at any instant leaves the previous _site/ whole; a finished
+one leaves a site with the modes the umask gives, readable by a web server."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -183,3 +185,51 @@ def test_a_site_left_retired_between_two_renames_is_put_back(tmp_path, caplog):
     assert (tmp_path / "_site" / "index.html").read_text() == "previous"
     assert "put back _site" in caplog.text
     assert _leftovers(tmp_path) == []
+
+
+def _modes(site: Path) -> dict[str, int]:
+    paths = [site, *sorted(site.rglob("*"))]
+    return {
+        p.relative_to(site.parent).as_posix(): stat.S_IMODE(p.stat().st_mode)
+        for p in paths
+    }
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=["umask022", "umask027"])
+def umask(request):
+    before = os.umask(request.param)
+    yield request.param
+    os.umask(before)
+
+
+def test_the_site_and_the_folders_it_keeps_get_the_modes_of_the_umask(tmp_path, umask):
+    # An earlier netreport made the site 0700 (tempfile.mkdtemp's mode), and
+    # a release copied that mode to its folder.
+    archived = tmp_path / "_site" / "versions" / "1.0.0"
+    archived.mkdir(parents=True)
+    (archived / "index.html").write_text("archived")
+    for folder in (tmp_path / "_site", archived):
+        folder.chmod(0o700)
+    with staged_output(tmp_path / "_site") as site:
+        (site / "chapters").mkdir()
+        (site / "chapters" / "one.html").write_text("new")
+    folder, file = 0o777 & ~umask, 0o666 & ~umask
+    assert _modes(tmp_path / "_site") == {
+        "_site": folder,
+        "_site/chapters": folder,
+        "_site/chapters/one.html": file,
+        "_site/versions": folder,
+        "_site/versions/1.0.0": folder,
+        "_site/versions/1.0.0/index.html": file,
+    }
+
+
+def test_a_released_site_can_be_read_by_a_web_server_running_as_another_user(
+    project,
+):
+    command = [sys.executable, "-m", "netreport.cli", "release", "1.0.0"]
+    subprocess.run(command, cwd=project, check=True, capture_output=True, umask=0o022)
+    modes = _modes(project / "_site")
+    assert modes["_site"] == modes["_site/versions/1.0.0"] == 0o755
+    assert {m for p, m in modes.items() if (project / p).is_dir()} == {0o755}
+    assert {m for p, m in modes.items() if (project / p).is_file()} == {0o644}
