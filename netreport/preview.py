@@ -9,8 +9,11 @@ adds a small script to each HTML page it sends, which asks
 The script is added while serving, never written into ``_site/``, so the
 published site holds no trace of the preview.
 
-A build that fails leaves the last good site served; the error is printed
-and shown on the open pages until a build succeeds again.
+A file that an editor or ``sed -i`` writes beside a source and renames over
+it is no change of its own: only the source is named, and a batch of such
+files alone rebuilds nothing. A build that fails leaves the last good site
+served; the error is printed and shown on the open pages until a build
+succeeds again.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ import http.server
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netreport.errors import NetreportError
+
+if TYPE_CHECKING:
+    from watchfiles import Change
 
 __all__ = ["PreviewServer", "preview"]
 
@@ -205,11 +212,33 @@ def preview(
             stop_event=stop,
             raise_interrupt=False,
         ):
-            names = sorted({_shown(Path(p), project_dir) for _, p in changes})
+            changed = _changed_sources(changes)
+            if not changed:
+                logger.debug("only temporary files came and went; no rebuild")
+                continue
+            names = sorted({_shown(path, project_dir) for path in changed})
             say(f"changed: {', '.join(names)}; rebuilding")
             rebuild()
     finally:
         server.stop()
+
+
+def _changed_sources(changes: Collection[tuple[Change, str]]) -> list[Path]:
+    """The files of a batch of changes, without those that came and went.
+
+    ``sed -i`` and many editors write a new file beside the one they change
+    and rename it over that one: that file is added and gone again within
+    the batch, and was never a source. A file that was there before the
+    batch and is gone now was deleted, and counts.
+    """
+    from watchfiles import Change
+
+    came_and_went = {
+        path
+        for change, path in changes
+        if change == Change.added and not Path(path).exists()
+    }
+    return sorted({Path(path) for _, path in changes if path not in came_and_went})
 
 
 def _shown(path: Path, project_dir: Path) -> str:

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from rebuild_projects import make_project
+from watchfiles import Change
 
-from netreport.preview import BUILD_ENDPOINT
+from netreport.preview import BUILD_ENDPOINT, _changed_sources
 
 WAIT = 90  # seconds a rebuild may take on a loaded machine
 
@@ -121,3 +123,53 @@ def test_a_port_in_use_fails_before_the_build_with_one_message(
     assert "--port 0" in shown
     assert "Traceback" not in shown
     assert not (project / "_site").exists()  # no build ran
+
+
+def write_as_sed_does(path: Path, text: str) -> None:
+    """Write `path` as ``sed -i`` does: a new file beside it, renamed over it."""
+    handle, temporary = tempfile.mkstemp(prefix="sed", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
+def test_a_file_written_as_sed_does_is_the_only_change_shown(
+    preview: Preview,
+) -> None:
+    project = Path(preview.wait_for(r"serving (\S+)/_site at").group(1))
+    mentions = project / "data" / "mentions.csv"
+    write_as_sed_does(mentions, mentions.read_text(encoding="utf-8"))
+    shown = preview.wait_for(r"changed: (.*); rebuilding").group(1)
+    assert shown == "data/mentions.csv"
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        # sed -i: its new file came and went; the file it replaced counts.
+        (
+            [(Change.added, "data/sedAb12Cd"), (Change.deleted, "data/sedAb12Cd"),
+             (Change.added, "data/mentions.csv")],
+            ["data/mentions.csv"],
+        ),
+        # An editor's probe file, and nothing else: no rebuild.
+        (
+            [(Change.added, "chapters/4913"), (Change.modified, "chapters/4913"),
+             (Change.deleted, "chapters/4913")],
+            [],
+        ),
+        # A source deleted is a change, though it is gone too.
+        ([(Change.deleted, "data/mentions.xlsx")], ["data/mentions.xlsx"]),
+        ([(Change.added, "chapters/new.qmd")], ["chapters/new.qmd"]),
+    ],
+    ids=["sed", "probe-file", "deleted-source", "new-chapter"],
+)  # fmt: skip
+def test_files_that_came_and_went_within_a_batch_are_no_change(
+    tmp_path: Path, changes: list[tuple[Change, str]], shown: list[str]
+) -> None:
+    for folder in ("data", "chapters"):
+        (tmp_path / folder).mkdir()
+    for name in ("data/mentions.csv", "chapters/new.qmd"):
+        (tmp_path / name).write_text("here now")
+    batch = {(change, str(tmp_path / name)) for change, name in changes}
+    assert _changed_sources(batch) == [tmp_path / name for name in shown]
