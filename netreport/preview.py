@@ -13,7 +13,7 @@ A file that an editor or ``sed -i`` writes beside a source and renames over
 it is no change of its own: only the source is named, and a batch of such
 files alone rebuilds nothing. A build that fails leaves the last good site
 served; the error is printed and shown on the open pages until a build
-succeeds again.
+succeeds again. Ctrl-C stops the preview and says so in one line.
 """
 
 from __future__ import annotations
@@ -210,7 +210,6 @@ def preview(
             watch_filter=_SourceFilter(project_dir, site),
             debounce=300,
             stop_event=stop,
-            raise_interrupt=False,
         ):
             changed = _changed_sources(changes)
             if not changed:
@@ -219,6 +218,9 @@ def preview(
             names = sorted({_shown(path, project_dir) for path in changed})
             say(f"changed: {', '.join(names)}; rebuilding")
             rebuild()
+    except KeyboardInterrupt:
+        # Caught here, not by watchfiles, which would log a warning about it.
+        say("stopped")
     finally:
         server.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +36,8 @@ class Preview:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         )  # fmt: skip
         self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         self.url = self.wait_for(r"at (http://127\.0\.0\.1:\d+/)").group(1)
 
     def _read(self) -> None:
@@ -173,3 +175,11 @@ def test_files_that_came_and_went_within_a_batch_are_no_change(
         (tmp_path / name).write_text("here now")
     batch = {(change, str(tmp_path / name)) for change, name in changes}
     assert _changed_sources(batch) == [tmp_path / name for name in shown]
+
+
+def test_ctrl_c_stops_preview_with_one_line(preview: Preview) -> None:
+    preview.process.send_signal(signal.SIGINT)
+    assert preview.process.wait(timeout=20) == 0
+    preview.reader.join(timeout=10)
+    serving = next(i for i, line in enumerate(preview.lines) if "serving" in line)
+    assert preview.lines[serving + 1 :] == ["stopped"]
