@@ -256,6 +256,16 @@ def _build(args: argparse.Namespace) -> int:
         raise InputError(
             error.problems, f"{error.advice} The last good build was left as it was."
         ) from None
+    except NetreportError as error:
+        from netreport.publish_check import PublishCheckError
+
+        if isinstance(error, PublishCheckError):  # says so itself
+            raise
+        # A chapter, pandoc or Typst failed: the site is only ever replaced
+        # whole, so the old one is untouched.
+        raise NetreportError(
+            f"{error}\nThe last good build was left as it was."
+        ) from None
 
 
 def _build_quarto(args: argparse.Namespace) -> int:

@@ -155,6 +155,7 @@ def test_netreport_build_reports_a_cell_that_calls_exit(tmp_path: Path, capsys) 
     assert main(["build", "--project", str(book)]) == 1
     err = capsys.readouterr().err
     assert "chapters/one.qmd, line 5: SystemExit: the cell called exit(0)" in err
+    assert "The last good build was left as it was." in err
     assert snapshot(book / "_site") == before
 
 
