@@ -170,11 +170,27 @@ def pipe_table(frame: Any) -> str:
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()
     headers = [_cell_text(c) for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     rows = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    # Numbers align right, also when a cell already wrote them as text
+    # ("+6.2", "< .001", "35.2%").
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[column])
+        or _all_numbers([row[i] for row in rows])
+        for i, column in enumerate(frame.columns)
+    ]
     rule = ["---:" if n else ":---" for n in numeric]
     lines = [headers, rule, *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+# A number as a cell may write it: an optional comparison or sign, digits
+# with their separators, an optional percent sign.
+_NUMBER_TEXT = re.compile(r"(?:[<>≤≥]\s*)?[+\-−]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)%?")
+
+
+def _all_numbers(cells: list[str]) -> bool:
+    shown = [cell.replace("\\", "").strip() for cell in cells if cell.strip()]
+    return bool(shown) and all(_NUMBER_TEXT.fullmatch(cell) for cell in shown)
 
 
 def _cell_text(value: Any) -> str:
