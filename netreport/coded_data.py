@@ -305,18 +305,17 @@ def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
             )
     required = shorten(table.column_shown(c) for c in _REQUIRED[dataset])
     has = shorten(table.column_shown(c) for c in header)
+    unknown = [c for c in header if c not in known]
     for column in _REQUIRED[dataset]:
         if column not in header:
-            problems.append(
-                Problem(
-                    str(path),
-                    1,
-                    column,
-                    None,
-                    required,
-                    f"a required column is missing; the header has: {has}",
+            reason = f"a required column is missing; the header has: {has}"
+            near = closest(column, unknown)
+            if near is not None:
+                reason += (
+                    f"; is {near!r} this column? Rename it {column!r}, or map it "
+                    f"in netreport.yml (columns: {dataset}: {column}: {near})"
                 )
-            )
+            problems.append(Problem(str(path), 1, column, None, required, reason))
     for column in header:
         if column not in known:
             problems.append(
