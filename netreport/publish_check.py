@@ -32,6 +32,7 @@ import html
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,14 +108,25 @@ def check_site(site_dir: Path, case: Case | CodedData) -> None:
 def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
     """Every confidential thing in `site_dir`, file by file, in path order."""
     secrets = _secrets_of(case.data if isinstance(case, Case) else case)
-    leaks: list[Leak] = []
-    for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
-        where = path.relative_to(site_dir).as_posix()
-        found = list(_file_leaks(path, secrets))
-        if not found:  # a copied data file is one finding, not a row each
-            found = list(secrets.text_leaks(_text_of(path)))
-        leaks += [Leak(where, kind, detail) for kind, detail in found]
-    return leaks
+    paths = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
+    found: dict[Path, list[tuple[str, str]]] = {}
+    # PDFium lets go of the GIL while it reads, so PDFs are read on a second
+    # thread (one: PDFium is not thread-safe) while the other files are
+    # checked, and their text is checked last.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pdfs = {
+            p: reader.submit(_pdf_text, p) for p in paths if p.suffix.lower() == ".pdf"
+        }
+        for path in [*(p for p in paths if p not in pdfs), *pdfs]:
+            found[path] = list(_file_leaks(path, secrets))
+            if not found[path]:  # a copied data file is one finding, not a row each
+                text = pdfs[path].result() if path in pdfs else _text_of(path)
+                found[path] = list(secrets.text_leaks(text))
+    return [
+        Leak(path.relative_to(site_dir).as_posix(), kind, detail)
+        for path in paths
+        for kind, detail in found[path]
+    ]
 
 
 # -- what is confidential ---------------------------------------------------------
