@@ -58,6 +58,7 @@ _MIN_EXCERPT_WORDS = 3
 _ROW_VALUES = 3  # a row's own values after its id that make it a printed row
 _MIN_VALUE_CHARS = 3
 _SHOWN = 10
+_TOKEN = re.compile(r"[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -206,10 +207,10 @@ class _Secrets:
         words = _words(text)
         quoted: dict[str, int] = {}
         for size in sorted(self.shingle_sizes, reverse=True):
-            for start in range(len(words) - size + 1):
-                mention = self.shingles.get(tuple(words[start : start + size]))
-                if mention:
-                    quoted.setdefault(mention, size)
+            # Every run of `size` words, looked up without a Python loop.
+            runs = zip(*(words[i:] for i in range(size)), strict=False)
+            for run in filter(self.shingles.__contains__, runs):
+                quoted.setdefault(self.shingles[run], size)
         if quoted:
             first, size = next(iter(quoted.items()))
             yield (
@@ -221,7 +222,10 @@ class _Secrets:
             )
 
     def _row_leaks(self, text: str) -> Iterator[tuple[str, str]]:
-        tokens = list(re.finditer(r"[A-Za-z0-9_]+", text))
+        # Most files name no row at all; a set of tokens says so quickly.
+        if self.rows.keys().isdisjoint(re.findall(_TOKEN, text)):
+            return
+        tokens = list(re.finditer(_TOKEN, text))
         at_ids = [(m, m.group(0)) for m in tokens if m.group(0) in self.rows]
         printed: dict[str, list[str]] = {}
         for i, (match, row_id) in enumerate(at_ids):
