@@ -166,11 +166,13 @@ def pipe_table(frame: Any) -> str:
     """A Markdown pipe table of a DataFrame; the index shows unless it is 0..n-1."""
     import pandas as pd
 
-    frame = frame.copy()
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()
     headers = [_cell_text(c) for c in frame.columns]
-    rows = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    # As objects, not by itertuples(), which makes a Series of each column
+    # first: eight times slower for a small table.
+    values = frame.to_numpy(dtype=object).tolist()
+    rows = [[_cell_text(v) for v in row] for row in values]
     # Numbers align right, also when a cell already wrote them as text
     # ("+6.2", "< .001", "35.2%").
     numeric = [
