@@ -524,15 +524,11 @@ def _check_sub_themes(
     path: Path, frame: pd.DataFrame, sub_theme: Dimension, problems: list[Problem]
 ) -> None:
     parents = {c.name: c.parent for c in sub_theme.codes}
-    for row, mention in frame.iterrows():
-        theme = mention["sub_theme"]
-        if (
-            pd.isna(theme)
-            or theme not in parents
-            or parents[theme] == mention["actual_use"]
-        ):
+    rows = zip(frame.index, frame["sub_theme"], frame["actual_use"], strict=True)
+    for row, theme, use in rows:
+        if pd.isna(theme) or theme not in parents or parents[theme] == use:
             continue
-        fitting = [c for c, p in parents.items() if p == mention["actual_use"]]
+        fitting = [c for c, p in parents.items() if p == use]
         problems.append(
             Problem(
                 str(path),
@@ -540,8 +536,7 @@ def _check_sub_themes(
                 "sub_theme",
                 theme,
                 shorten(fitting) or "empty",
-                f"a sub-theme of {parents[theme]}, "
-                f"but the actual use is {mention['actual_use']}",
+                f"a sub-theme of {parents[theme]}, but the actual use is {use}",
             )
         )
 
@@ -579,11 +574,15 @@ def _check_links(
     if "artifact_id" not in mentions.columns:
         return
     inventory = artifacts.set_index("artifact_id")
-    for row, mention in mentions.iterrows():
-        target = mention["artifact_id"]
+    excluded = inventory["excluded_by"].notna().to_dict()
+    intended = inventory["intended_use"].to_dict()
+    rows = zip(
+        mentions.index, mentions["artifact_id"], mentions["intended_use"], strict=True
+    )
+    for row, target, use in rows:
         if pd.isna(target):
             continue
-        if target not in inventory.index:
+        if target not in intended:
             problems.append(
                 Problem(
                     str(files["mentions"]),
@@ -594,7 +593,7 @@ def _check_links(
                     "no artifact has this id",
                 )
             )
-        elif pd.notna(inventory.at[target, "excluded_by"]):
+        elif excluded[target]:
             problems.append(
                 Problem(
                     str(files["mentions"]),
@@ -605,14 +604,14 @@ def _check_links(
                     "the artifact was excluded from the study",
                 )
             )
-        elif inventory.at[target, "intended_use"] != mention["intended_use"]:
+        elif intended[target] != use:
             problems.append(
                 Problem(
                     str(files["mentions"]),
                     row,
                     "intended_use",
-                    mention["intended_use"],
-                    str(inventory.at[target, "intended_use"]),
+                    use,
+                    str(intended[target]),
                     f"differs from the intended use of artifact {target}",
                 )
             )
