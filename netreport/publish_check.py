@@ -42,7 +42,7 @@ from netreport.case import Case
 from netreport.coded_data import CodedData
 from netreport.errors import NetreportError, shorten
 
-__all__ = ["Leak", "PublishCheckError", "check_site", "find_leaks"]
+__all__ = ["Leak", "PublishCheckError", "SiteCheck", "check_site", "find_leaks"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,34 +100,85 @@ def check_site(site_dir: Path, case: Case | CodedData) -> None:
     case
         The case the site was built from; its rows are what must not appear.
     """
-    leaks = find_leaks(site_dir, case)
-    if leaks:
-        raise PublishCheckError(leaks)
-    logger.info("publish check: no raw rows, excerpts, ids or data files")
+    SiteCheck(case)(site_dir)
 
 
 def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
     """Every confidential thing in `site_dir`, file by file, in path order."""
-    secrets = _secrets_of(case.data if isinstance(case, Case) else case)
-    paths = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
-    found: dict[Path, list[tuple[str, str]]] = {}
-    # PDFium lets go of the GIL while it reads, so PDFs are read on a second
-    # thread (one: PDFium is not thread-safe) while the other files are
-    # checked, and their text is checked last.
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        pdfs = {
-            p: reader.submit(_pdf_text, p) for p in paths if p.suffix.lower() == ".pdf"
-        }
-        for path in [*(p for p in paths if p not in pdfs), *pdfs]:
-            found[path] = list(_file_leaks(path, secrets))
-            if not found[path]:  # a copied data file is one finding, not a row each
-                text = pdfs[path].result() if path in pdfs else _text_of(path)
-                found[path] = list(secrets.text_leaks(text))
-    return [
-        Leak(path.relative_to(site_dir).as_posix(), kind, detail)
-        for path in paths
-        for kind, detail in found[path]
-    ]
+    return SiteCheck(case).leaks(site_dir)
+
+
+class SiteCheck:
+    """The publish check of one staged site, which may start before it is done.
+
+    A build calls `read_pages` while the PDF compiles, to check the pages
+    written so far, then calls the check itself on the finished site: that reads
+    every file again, checks the text of those that are new or whose bytes
+    changed since, and raises `PublishCheckError` for anything found in any
+    file.
+
+    Parameters
+    ----------
+    case
+        The case the site is built from; its rows are what must not appear.
+    """
+
+    def __init__(self, case: Case | CodedData) -> None:
+        self._secrets = _secrets_of(case.data if isinstance(case, Case) else case)
+        # path -> (SHA-256 of the bytes checked, what was found in them)
+        self._found: dict[Path, tuple[str, list[tuple[str, str]]]] = {}
+
+    def __call__(self, site_dir: Path) -> None:
+        leaks = self.leaks(site_dir)
+        if leaks:
+            raise PublishCheckError(leaks)
+        logger.info("publish check: no raw rows, excerpts, ids or data files")
+
+    def leaks(self, site_dir: Path) -> list[Leak]:
+        """Every confidential thing in `site_dir`, file by file, in path order."""
+        paths = self.read(site_dir)
+        return [
+            Leak(path.relative_to(site_dir).as_posix(), kind, detail)
+            for path in paths
+            for kind, detail in self._found[path][1]
+        ]
+
+    def read_pages(self, site_dir: Path) -> None:
+        """Check the files of `site_dir` a build has finished while its PDF
+        compiles: all but PDFs and hidden working files (a Typst source)."""
+        self._read(site_dir, early=True)
+
+    def read(self, site_dir: Path) -> list[Path]:
+        """Check the files of `site_dir` not yet checked as they are; list all."""
+        return self._read(site_dir, early=False)
+
+    def _read(self, site_dir: Path, *, early: bool) -> list[Path]:
+        # Loaded now, not when the first PDF is read: a build's first call
+        # comes while its PDF compiles, when the main thread only waits.
+        import pypdfium2  # noqa: F401
+
+        paths = sorted(p for p in Path(site_dir).rglob("*") if p.is_file())
+        if early:
+            paths = [
+                p
+                for p in paths
+                if p.suffix.lower() != ".pdf" and not p.name.startswith(".")
+            ]
+        digests = {p: _sha256(p.read_bytes()) for p in paths}
+        new = [p for p in paths if self._found.get(p, ("",))[0] != digests[p]]
+        pdfs = [p for p in new if p.suffix.lower() == ".pdf"]
+        # PDFium lets go of the GIL while it reads, so PDFs are read on a
+        # second thread (one: PDFium is not thread-safe) while the other files
+        # are checked, and their text is checked last.
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            texts = {p: reader.submit(_pdf_text, p) for p in pdfs}
+            for path in [*(p for p in new if p not in texts), *pdfs]:
+                found = list(_file_leaks(path, digests[path], self._secrets))
+                if not found:  # a copied data file is one finding, not a row each
+                    text = texts[path].result() if path in texts else _text_of(path)
+                    found = list(self._secrets.text_leaks(text))
+                self._found[path] = (digests[path], found)
+        return paths
 
 
 # -- what is confidential ---------------------------------------------------------
@@ -307,9 +358,10 @@ def _row_values(
 # -- reading the site ------------------------------------------------------------
 
 
-def _file_leaks(path: Path, secrets: _Secrets) -> Iterator[tuple[str, str]]:
-    data = path.read_bytes()
-    copied = secrets.data_digests.get(_sha256(data))
+def _file_leaks(
+    path: Path, digest: str, secrets: _Secrets
+) -> Iterator[tuple[str, str]]:
+    copied = secrets.data_digests.get(digest)
     if copied:
         yield "data file", f"a byte-for-byte copy of the data file {copied}"
     elif path.name.lower() in secrets.data_names:

@@ -583,7 +583,7 @@ def _render(
 ) -> BuildOutcome:
     from netreport.case import load_case
     from netreport.provenance import collect_provenance
-    from netreport.publish_check import check_site
+    from netreport.publish_check import SiteCheck
     from netreport.render import render_project
     from netreport.render._config import load_book_config
 
@@ -598,8 +598,10 @@ def _render(
     code = code_fingerprint()
     cache = ChapterCache(project_dir, code, force=force)
 
+    site_check = SiteCheck(case)
+
     def before_swap(site: Path) -> None:
-        check_site(site, case)
+        site_check(site)
         _keep_unchanged(site, output_dir, old_outputs)
 
     result = render_project(
@@ -611,6 +613,7 @@ def _render(
         files={"provenance.json": provenance.to_json()},
         executor=cache,
         links=_links(output_dir, options["version"]),
+        check_early=site_check.read_pages,
     )
     cache.prune_results()
     config = load_book_config(project_dir)

@@ -12,7 +12,12 @@ from pypdf import PdfReader
 from site_projects import CASE_BOOK, DATA, copy_project, plant_canaries, run_cli
 
 from netreport.case import load_case
-from netreport.publish_check import PublishCheckError, check_site, find_leaks
+from netreport.publish_check import (
+    PublishCheckError,
+    SiteCheck,
+    check_site,
+    find_leaks,
+)
 
 CLEAN_ROW = "<table><tr><td>Improvement</td><td>53</td><td>30.1</td></tr></table>"
 
@@ -81,6 +86,22 @@ def test_the_message_names_the_file_but_not_the_value(tmp_path, case):
     assert "chapters/use.html: interviewee id: 'Q…' (9 characters)" in message
     assert "QX3CANARY" not in message
     assert "previous site was left in place" in message
+
+
+def test_a_check_begun_early_reads_what_changed_or_came_after(tmp_path, case):
+    site = _site(tmp_path, {"a.html": "<p>All clean</p>", "b.html": "<p>Clean</p>"})
+    check = SiteCheck(case)
+    assert check.read(site) == [site / "a.html", site / "b.html"]
+    # The same size, and maybe the same mtime: only the bytes tell.
+    (site / "a.html").write_text("<p>QX3CANARY</p>", encoding="utf-8")
+    (site / "later.html").write_text("<td>QX5CANARY</td>", encoding="utf-8")
+    (site / "b.html").unlink()
+    with pytest.raises(PublishCheckError) as caught:
+        check(site)
+    assert [(leak.path, leak.kind) for leak in caught.value.leaks] == [
+        ("a.html", "interviewee id"),
+        ("later.html", "interviewee id"),
+    ]
 
 
 def test_six_words_of_an_excerpt_are_found(tmp_path, case, canaries):

@@ -58,6 +58,7 @@ def render_project(
     files: Mapping[str, bytes] | None = None,
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
+    check_early: Callable[[Path], object] | None = None,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -94,6 +95,10 @@ def render_project(
     links
         Extra links under the PDF download on every page, as label and
         target relative to the output dir (e.g. the versions page).
+    check_early
+        Called with the unfinished site once its pages are written, while
+        the PDF compiles, to give `check` a head start; `check` must still
+        read the finished site. Embedded engine only.
 
     Returns
     -------
@@ -123,6 +128,7 @@ def render_project(
             files=files,
             executor=executor,
             links=links,
+            check_early=check_early,
         )
     result = _render_quarto(project_dir, output_dir)
     if check is not None:

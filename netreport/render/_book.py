@@ -94,6 +94,7 @@ def render_book(
     files: Mapping[str, bytes] | None = None,
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
+    check_early: Callable[[Path], object] | None = None,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
@@ -111,9 +112,11 @@ def render_book(
         with ThreadPoolExecutor(max_workers=1) as background:
             making = background.submit(_write_pdf, chapters, config, site, meta, api)
             pages = _write_pages(chapters, config, site, meta, api, links or {})
+            for name, content in (files or {}).items():
+                (site / name).write_bytes(content)
+            if check_early is not None:
+                check_early(site)
             pdf = making.result()
-        for name, content in (files or {}).items():
-            (site / name).write_bytes(content)
         if check is not None:
             logger.info("check the site before publishing it")
             check(site)
