@@ -287,19 +287,33 @@ def test_a_template_error_in_a_pool_worker_reads_as_in_this_process(
 # -- executors -------------------------------------------------------------------
 
 
-def test_a_pool_gets_each_data_folder_and_year_as_one_batch() -> None:
-    from netreport.status._run import StatusJob, _batches
+def _batch_jobs(folders: int, years: int):
+    from netreport.status._run import StatusJob
 
-    def job(folder: str, audience: str, year: str) -> StatusJob:
-        return StatusJob("project", folder, audience, year, "out.html", "site")
-
-    years = [f"20{y}-{y + 1}" for y in range(10, 14)]
-    jobs = [
-        job(folder, audience, year)
-        for folder in ("a", "b")
+    return [
+        StatusJob("project", f"data-{f}", audience, f"20{y}-{y + 1}", "o.html", "s")
+        for f in range(folders)
         for audience in ("funder", "members")
-        for year in years
+        for y in range(10, 10 + years)
     ]
+
+
+def test_a_pool_gets_each_data_folder_as_one_batch_when_there_are_enough() -> None:
+    from netreport.status._run import _batches
+
+    jobs = _batch_jobs(folders=8, years=3)
+    batches = _batches(jobs, workers=2)
+    assert len(batches) == 8
+    assert sorted(i for batch in batches for i in batch) == list(range(len(jobs)))
+    for batch in batches:
+        assert len(batch) == 6
+        assert len({jobs[i].data_dir for i in batch}) == 1
+
+
+def test_a_pool_gets_each_data_folder_and_year_as_one_batch() -> None:
+    from netreport.status._run import _batches
+
+    jobs = _batch_jobs(folders=2, years=4)
     batches = _batches(jobs, workers=2)
     assert len(batches) == 8
     assert sorted(i for batch in batches for i in batch) == list(range(len(jobs)))

@@ -5,9 +5,10 @@ is small and self-contained (paths and strings only), so it travels to a
 pool worker or a Dask worker as is. A worker loads each data folder and
 config once and keeps them for every later job (`_load`), so a thousand
 reports read the data once per worker, not once per report. A process
-pool gets the reports of one data folder and year as one batch
-(`_batches`), so that a worker counts that year once for all its audiences
-(`netreport.status._context` keeps the counts).
+pool gets the reports of one data folder (or, with few folders, of one
+folder and year) as one batch (`_batches`), so that a worker counts a year
+once for all its audiences (`netreport.status._context` keeps the counts)
+and works out what the publish check looks for once per folder.
 
 Everything a report prints comes from its job and the data; the build time
 and code version are fixed by the parent for the whole run, so the same run
@@ -298,22 +299,34 @@ def _in_pool(jobs: Sequence[StatusJob], workers: int | None, done) -> list[str]:
 
 
 # With fewer batches than this per worker, the last ones would leave a
-# worker idle for longer than counting a year once saves.
+# worker idle for longer than keeping a folder or year together saves.
 _BATCHES_PER_WORKER = 4
 
 
 def _batches(jobs: Sequence[StatusJob], workers: int) -> list[list[int]]:
     """Indices of `jobs` in the batches a pool worker renders one after another.
 
-    One batch per data folder and year, when there are enough of them to
-    keep every worker busy to the end; otherwise one job per batch.
+    One batch per data folder, when there are enough of them to keep every
+    worker busy to the end: a worker then works out what is confidential
+    in a folder (for the publish check) once, not once per year. Failing
+    that, one batch per data folder and year, which still counts a year
+    once; failing that, one job per batch.
     """
-    years: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, job in enumerate(jobs):
-        years[job.data_dir, job.period].append(i)
-    if len(years) < _BATCHES_PER_WORKER * workers:
-        return [[i] for i in range(len(jobs))]
-    return list(years.values())
+    for key in (_folder, _folder_and_year):
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, job in enumerate(jobs):
+            groups[key(job)].append(i)
+        if len(groups) >= _BATCHES_PER_WORKER * workers:
+            return list(groups.values())
+    return [[i] for i in range(len(jobs))]
+
+
+def _folder(job: StatusJob) -> tuple[str, ...]:
+    return (job.data_dir,)
+
+
+def _folder_and_year(job: StatusJob) -> tuple[str, ...]:
+    return (job.data_dir, job.period)
 
 
 def _render_batch(jobs: Sequence[StatusJob]) -> list[str]:
