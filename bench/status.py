@@ -6,9 +6,11 @@ mentions resampled, with a seeded RNG, from the shipped reconstruction and
 scaled by a per-network size factor. Then plans every audience for every
 network and year, renders the first ``--reports`` of them with
 `netreport.status.render_status` on ``--workers`` processes, and prints
-reports per second, total time and peak memory (largest resident set of
-this process and of any worker), and whether the goal was met: 1,000 HTML
-and PDF reports in 60 s on 2 cores.
+reports per second, total time, CPU time per report (of this process, the
+workers and their pandoc sessions: unlike the rate, it holds when other
+work shares the machine), peak memory (largest resident set of this
+process and of any worker), and whether the goal was met: 1,000 HTML and
+PDF reports in 60 s on 2 cores.
 
 Run with ``.venv/bin/python bench/status.py [--reports 1000] [--workers 2]``;
 ``--profile`` renders 30 reports in this process under cProfile instead.
@@ -85,6 +87,13 @@ def plan(folders: list[Path], out: Path, reports: int):
     return jobs[:reports]
 
 
+def cpu_seconds() -> float:
+    """User and system time of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_rss_mib() -> tuple[float, float]:
     """Peak resident set of this process and of the largest child, in MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -112,14 +121,16 @@ def main() -> int:
 
         from netreport.status import render_status
 
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds()
         pages = render_status(jobs, executor="process", workers=args.workers)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
         pdfs = sum(1 for p in pages if p.with_suffix(".pdf").is_file())
     own, child = peak_rss_mib()
     rate = len(pages) / elapsed
     print(f"rendered {len(pages)} HTML pages and {pdfs} PDFs in {elapsed:.1f} s "
           f"on {args.workers} workers: {rate:.1f} reports/s")  # fmt: skip
+    print(f"CPU: {cpu / len(pages) * 1000:.0f} ms per report "
+          "(this process, workers and their pandoc sessions)")  # fmt: skip
     print(f"peak RSS: parent {own:.0f} MiB, largest worker {child:.0f} MiB")
     projected = GOAL_REPORTS / rate
     verdict = "met" if projected <= GOAL_SECONDS else "missed"
