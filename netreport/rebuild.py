@@ -21,7 +21,9 @@ chapter that runs again takes its slow, pure results (exact p-values,
 figures) from ``.netreport/results/`` when their inputs are unchanged
 (`netreport.result_store`). The HTML pages and the PDF are then put
 together from the chapters' results; a page or file whose bytes did not
-change keeps its old file.
+change keeps its old file. The book's Typst source is kept in
+``.netreport/typst/`` for the next build to warm Typst with
+(`netreport.render._typst_warmup`).
 
 With no input changed since the last build (the check reads only hashes
 and needs no pandas, pandoc or Typst), `build` leaves the output dir as it
@@ -614,6 +616,7 @@ def _render(
         executor=cache,
         links=_links(output_dir, options["version"]),
         check_early=site_check.read_pages,
+        typst_cache=project_dir / CACHE_DIR / "typst",
     )
     cache.prune_results()
     config = load_book_config(project_dir)

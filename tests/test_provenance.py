@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from rebuild_projects import make_project, site_bytes
+from rebuild_projects import make_project, move_one_mention, site_bytes
 
 from netreport.provenance import git_state
 from netreport.rebuild import build
@@ -94,3 +94,21 @@ def test_git_state_sees_commit_and_uncommitted_changes(tmp_path: Path) -> None:
     assert re.fullmatch(r"[0-9a-f]{40}", commit) and not dirty
     (tmp_path / "a.txt").write_text("two")
     assert git_state(tmp_path) == (commit, True)
+
+
+def test_a_rebuild_warmed_by_the_last_book_gives_a_clean_builds_bytes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        rebuilt = make_project(tmp_path / "rebuilt")
+        build(rebuilt)
+        move_one_mention(rebuilt)
+        with caplog.at_level("INFO", logger="netreport.render"):
+            build(rebuilt)
+        clean = make_project(tmp_path / "clean")
+        move_one_mention(clean)
+        build(clean)
+    # The second build compiled the first one's book before its own.
+    assert "warm up Typst with the last build's book" in caplog.messages
+    assert site_bytes(rebuilt / "_site") == site_bytes(clean / "_site")

@@ -286,6 +286,20 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
     ]  # fmt: skip
 
 
+def test_a_kept_typst_source_that_no_longer_compiles_only_costs_time(
+    project: Path, runs: Path
+) -> None:
+    kept = project / ".netreport" / "typst" / ".book.typ"
+    assert kept.read_text().startswith("// netreport book template")
+    kept.write_text("#not-a-function()\n", encoding="utf-8")
+    move_one_mention(project)
+
+    outcome = build(project)
+
+    assert "rebuild-report.pdf: rebuilt, chapters/mentions.qmd changed" in outcome.lines
+    assert "#not-a-function" not in kept.read_text()
+
+
 def test_deleted_output_is_rebuilt(project: Path, runs: Path) -> None:
     os.remove(project / "_site" / "rebuild-report.pdf")
     outcome = build(project)

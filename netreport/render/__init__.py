@@ -59,6 +59,7 @@ def render_project(
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
     check_early: Callable[[Path], object] | None = None,
+    typst_cache: Path | None = None,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -99,6 +100,10 @@ def render_project(
         Called with the unfinished site once its pages are written, while
         the PDF compiles, to give `check` a head start; `check` must still
         read the finished site. Embedded engine only.
+    typst_cache
+        A folder where the book's Typst source is kept for the next render,
+        which compiles it while its chapters run, to warm Typst's caches
+        (`netreport.render._typst_warmup`). Embedded engine only.
 
     Returns
     -------
@@ -129,6 +134,7 @@ def render_project(
             executor=executor,
             links=links,
             check_early=check_early,
+            typst_cache=typst_cache,
         )
     result = _render_quarto(project_dir, output_dir)
     if check is not None:

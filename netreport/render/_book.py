@@ -54,6 +54,7 @@ from netreport.render._pandoc import (
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
 from netreport.render._typst import compile_pdf
+from netreport.render._typst_warmup import SOURCE, keep_source, warm_up
 from netreport.staging import staged_output
 
 __all__ = ["render_book"]
@@ -95,28 +96,32 @@ def render_book(
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
     check_early: Callable[[Path], object] | None = None,
+    typst_cache: Path | None = None,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
     config = load_book_config(project_dir)
     output_dir = (output_dir or config.output_dir).resolve()
-    with staged_output(output_dir) as site:
+    # Typst compiles without holding the GIL, and each thread converts in a
+    # pandoc session of its own: Typst warms up while the chapters run, and
+    # the PDF is made while the pages are.
+    with staged_output(output_dir) as site, ThreadPoolExecutor(1) as background:
+        if typst_cache is not None:
+            background.submit(warm_up, typst_cache)
         chapters, api = _build_chapters(config, site, cell_timeout, executor)
         labels = _number_book(chapters)
         _resolve_book(chapters, labels)
         _cite_book(chapters, config, api)
-        _copy_images(chapters, config, site)
+        images = _copy_images(chapters, config, site)
         meta = _book_meta(config, stamp, provenance)
-        # Typst compiles without holding the GIL, and each thread converts in
-        # a pandoc session of its own: the PDF is made while the pages are.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            making = background.submit(_write_pdf, chapters, config, site, meta, api)
-            pages = _write_pages(chapters, config, site, meta, api, links or {})
-            for name, content in (files or {}).items():
-                (site / name).write_bytes(content)
-            if check_early is not None:
-                check_early(site)
-            pdf = making.result()
+        pdf_job = _PdfJob(chapters, config, site, meta, api, images, typst_cache)
+        making = background.submit(_write_pdf, pdf_job)
+        pages = _write_pages(chapters, config, site, meta, api, links or {})
+        for name, content in (files or {}).items():
+            (site / name).write_bytes(content)
+        if check_early is not None:
+            check_early(site)
+        pdf = making.result()
         if check is not None:
             logger.info("check the site before publishing it")
             check(site)
@@ -345,13 +350,15 @@ def _citations_only(found: list[_Citing]) -> list[Any]:
 # -- files -------------------------------------------------------------------
 
 
-def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> None:
-    """Copy images the chapters point to, keeping their paths."""
+def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> list[str]:
+    """Copy images the chapters point to, keeping their paths; list them all."""
+    images = []
     for chapter in chapters:
         for url in _image_urls(chapter.blocks):
             if "://" in url or url.startswith(("/", "data:")):
                 continue
             relative = posixpath.normpath(posixpath.join(chapter.folder, url))
+            images.append(relative)
             target = site / relative
             if target.exists():
                 continue
@@ -366,6 +373,7 @@ def _copy_images(chapters: list[_Chapter], config: BookConfig, site: Path) -> No
                 raise NetreportError(f"{chapter.display}: image {url} does not exist")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+    return images
 
 
 def _image_urls(blocks: list[Any]) -> list[str]:
@@ -557,23 +565,30 @@ def _link_across_pages(
 # -- PDF -------------------------------------------------------------------------
 
 
-def _write_pdf(
-    chapters: list[_Chapter],
-    config: BookConfig,
-    site: Path,
-    meta: dict[str, Any],
-    api: list[int],
-) -> Path:
+@dataclass(frozen=True)
+class _PdfJob:
+    """What the book's PDF is made from, and where its Typst source is kept."""
+
+    chapters: list[_Chapter]
+    config: BookConfig
+    site: Path
+    meta: dict[str, Any]
+    api: list[int]
+    images: list[str]  # local images, relative to the site
+    typst_cache: Path | None
+
+
+def _write_pdf(job: _PdfJob) -> Path:
     logger.info("write Typst source for the book")
     blocks: list[Any] = []
     last_part = None
-    for chapter in chapters:
+    for chapter in job.chapters:
         if chapter.entry.part and chapter.entry.part != last_part:
             blocks.append(_raw_typst(f"#nr-part({_typst_string(chapter.entry.part)})"))
         last_part = chapter.entry.part
         blocks.append(_raw_typst(f"// chapter: {chapter.display}"))
         blocks.extend(_typst_images(chapter.blocks, chapter.folder))
-    doc = {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
+    doc = {"pandoc-api-version": job.api, "meta": job.meta, "blocks": blocks}
     source = write_ast(
         doc,
         "typst-citations",
@@ -581,16 +596,18 @@ def _write_pdf(
         what="the book PDF (Typst source)",
     )
 
-    typ = site / ".book.typ"
+    typ = job.site / SOURCE
     typ.write_text(source, encoding="utf-8")
-    pdf = site / f"{config.output_file}.pdf"
+    pdf = job.site / f"{job.config.output_file}.pdf"
     logger.info("compile PDF %s with Typst", pdf.name)
     try:
-        compile_pdf(typ, pdf, root=site, timestamp=_source_date_epoch())
+        compile_pdf(typ, pdf, root=job.site, timestamp=_source_date_epoch())
     except typst.TypstError as exc:
         raise NetreportError(_typst_message(exc, source)) from None
     finally:
         typ.unlink()
+    if job.typst_cache is not None:
+        keep_source(job.typst_cache, source, job.site, job.images)
     return pdf
 
 
