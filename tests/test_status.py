@@ -159,6 +159,40 @@ def test_counts_are_shared_by_audiences_of_one_data_object_only(project: Path) -
     }
 
 
+def test_every_year_of_one_data_object_is_totalled_once(
+    project: Path, monkeypatch
+) -> None:
+    # Each year's trend shows the totals of the years up to it; they are
+    # counted for the first report of the data and cut for each year.
+    import dataclasses
+
+    import pandas as pd
+
+    import netreport.status._context as status_context
+
+    data = load_coded_data(project / "data")
+    artifacts = data.artifacts.copy()
+    artifacts.loc[artifacts.index[-50:], "created"] = pd.Timestamp("2021-09-15")
+    mentions = data.mentions.assign(
+        school_year=["2020-21"] * 100 + ["2021-22"] * (len(data.mentions) - 100)
+    )
+    data = dataclasses.replace(data, artifacts=artifacts, mentions=mentions)
+    calls = []
+    count = status_context.count_by_period
+    monkeypatch.setattr(
+        status_context, "count_by_period", lambda d: calls.append(d) or count(d)
+    )
+    config = load_status_config(project)
+    members = config.audience("members")
+    first, later = (
+        build_context(data, year, members, config, version="v")
+        for year in ("2020-21", "2021-22")
+    )
+    assert len(calls) == 1
+    assert "2021-22" not in str(first.tables["trend"])
+    assert "| 2021-22 | 35 | 76 |" in str(later.tables["trend"])  # 15 excluded
+
+
 # -- config ---------------------------------------------------------------------
 
 

@@ -10,7 +10,8 @@ per person.
 
 The audiences' reports of one school year count the same things and differ
 only in what they show, so the counts of a year are made once per process
-(`_Counts`) and kept for the next report of the same data and year.
+(`_Counts`) and kept for the next report of the same data and year; the
+totals of every year, which each year's trend shows, once per data object.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class _Counts:
     @cached_property
     def by_period(self) -> pd.DataFrame:
         """Artifacts and mentions of every school year up to this one."""
-        counts = count_by_period(self.data)
+        counts = _by_period(self.data)
         return counts[counts.index <= self.period]
 
     @cached_property
@@ -214,6 +215,21 @@ def _counts_of(data: CodedData, period: str) -> _Counts:
             return counts
     counts = _Counts(data, period)
     _RECENT[:] = [counts, *_RECENT[: _KEPT - 1]]
+    return counts
+
+
+# Artifacts and mentions of every school year of the data reported on last:
+# the same for each year's report, so counted once per data object (held
+# here, so that its id cannot be reused by another).
+_BY_PERIOD: list[tuple[CodedData, pd.DataFrame]] = []
+
+
+def _by_period(data: CodedData) -> pd.DataFrame:
+    for known, counts in _BY_PERIOD:
+        if known is data:
+            return counts
+    counts = count_by_period(data)
+    _BY_PERIOD[:] = [(data, counts), *_BY_PERIOD[:3]]
     return counts
 
 
