@@ -40,7 +40,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -242,9 +242,11 @@ class ChapterCache:
         self.records[display] = record
         return replace(executed, document=document)
 
-    def prune_results(self) -> None:
-        """Remove the stored results no chapter's current results were made with."""
+    def prune_results(self, book: Iterable[str] = ()) -> None:
+        """Remove the stored results that neither a chapter's current results
+        nor the `book` (its citations) were made with."""
         keep = {name for record in self.records.values() for name in record["results"]}
+        keep.update(book)
         removed = self.results.prune(keep)
         logger.debug("removed %d stored results no chapter uses", removed)
 
@@ -606,19 +608,21 @@ def _render(
         site_check(site)
         _keep_unchanged(site, output_dir, old_outputs)
 
-    result = render_project(
-        project_dir,
-        output_dir=output_dir,
-        stamp=provenance.stamp(),
-        check=before_swap,
-        provenance=provenance.meta(),
-        files={"provenance.json": provenance.to_json()},
-        executor=cache,
-        links=_links(output_dir, options["version"]),
-        check_early=site_check.read_pages,
-        typst_cache=project_dir / CACHE_DIR / "typst",
-    )
-    cache.prune_results()
+    # The book's own stored results (citations) are kept beside the chapters'.
+    with using_store(cache.results), recording_results() as book_results:
+        result = render_project(
+            project_dir,
+            output_dir=output_dir,
+            stamp=provenance.stamp(),
+            check=before_swap,
+            provenance=provenance.meta(),
+            files={"provenance.json": provenance.to_json()},
+            executor=cache,
+            links=_links(output_dir, options["version"]),
+            check_early=site_check.read_pages,
+            typst_cache=project_dir / CACHE_DIR / "typst",
+        )
+    cache.prune_results(book_results)
     config = load_book_config(project_dir)
     outputs = _site_digests(output_dir)
     figures = [v for r in cache.records.values() for v in r["values"]]

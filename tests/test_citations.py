@@ -109,3 +109,31 @@ def test_citations_render_as_when_citeproc_reads_the_whole_book(tmp_path, style)
     else:
         assert "again: Continuous improvement" in text  # cited before
     assert json.dumps(chapters[0].blocks).count('"ref-lee2021"') == 1  # one entry
+
+
+def test_stored_citations_are_reused_until_a_citation_or_file_changes(
+    tmp_path, monkeypatch
+):
+    import netreport.render._book as book
+    from netreport.result_store import ResultStore, using_store
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIBLIOGRAPHY)
+    config = BookConfig(tmp_path, "Book", (), tmp_path, "book", bibliography=(bib,))
+    api = markdown_to_ast("x", what="t")["pandoc-api-version"]
+    calls = []
+    real = book.citeproc
+    monkeypatch.setattr(
+        book, "citeproc", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+
+    def cited() -> list[list]:
+        chapters = _chapters()
+        with using_store(ResultStore(tmp_path / "results", "code")):
+            _cite_book(chapters, config, api)
+        return [c.blocks for c in chapters]
+
+    first = cited()
+    assert cited() == first and len(calls) == 1
+    bib.write_text(BIBLIOGRAPHY.replace("Data use in networks", "Data in networks"))
+    assert "Data in Networks" in plain_text(cited()[0]) and len(calls) == 2
