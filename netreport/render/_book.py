@@ -469,26 +469,11 @@ def _write_pages(
     (site / _CSS).write_text(_resource(_CSS), encoding="utf-8")
     pages_of_ids = {i: c.page for c in chapters for i in _ids(c.blocks)}
     pdf_name = f"{config.output_file}.pdf"
-    pages = []
-    for index, chapter in enumerate(chapters):
+
+    def write(index: int) -> str:
+        chapter = chapters[index]
         logger.info("write HTML %s", chapter.page)
-        page_meta = {
-            **meta,
-            **_navigation(chapters, index),
-            "nr-page-title": {"t": "MetaInlines", "c": _without_number(chapter.title)},
-            "nr-root": {"t": "MetaString", "c": _relative("", chapter.page)},
-            "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, chapter.page)},
-            "nr-skip": {"t": "MetaString", "c": "Skip to the chapter"},
-            "nr-front": {"t": "MetaBool", "c": index == 0},
-            "nr-pager": {"t": "MetaBool", "c": True},
-            "nr-links": {"t": "MetaList", "c": [
-                {"t": "MetaMap", "c": {
-                    "label": _meta_text(label),
-                    "href": {"t": "MetaString", "c": _relative(target, chapter.page)},
-                }}
-                for label, target in links.items()
-            ]},
-        }  # fmt: skip
+        page_meta = _page_meta(chapters, index, meta, pdf_name, links)
         blocks = _link_across_pages(chapter.blocks, chapter.page, pages_of_ids)
         doc = {"pandoc-api-version": api, "meta": page_meta, "blocks": blocks}
         html = write_ast(
@@ -497,8 +482,40 @@ def _write_pages(
         target = site / chapter.page
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
-        pages.append(chapter.page)
-    return pages
+        return chapter.page
+
+    # Two at a time, each in a pandoc session of its own: pandoc writes one
+    # page while Python prepares the next.
+    with ThreadPoolExecutor(2) as writers:
+        return list(writers.map(write, range(len(chapters))))
+
+
+def _page_meta(
+    chapters: list[_Chapter],
+    index: int,
+    meta: dict[str, Any],
+    pdf_name: str,
+    links: Mapping[str, str],
+) -> dict[str, Any]:
+    page = chapters[index].page
+    return {
+        **meta,
+        **_navigation(chapters, index),
+        "nr-page-title": {"t": "MetaInlines",
+                          "c": _without_number(chapters[index].title)},
+        "nr-root": {"t": "MetaString", "c": _relative("", page)},
+        "nr-pdf": {"t": "MetaString", "c": _relative(pdf_name, page)},
+        "nr-skip": {"t": "MetaString", "c": "Skip to the chapter"},
+        "nr-front": {"t": "MetaBool", "c": index == 0},
+        "nr-pager": {"t": "MetaBool", "c": True},
+        "nr-links": {"t": "MetaList", "c": [
+            {"t": "MetaMap", "c": {
+                "label": _meta_text(label),
+                "href": {"t": "MetaString", "c": _relative(target, page)},
+            }}
+            for label, target in links.items()
+        ]},
+    }  # fmt: skip
 
 
 def _resource(name: str) -> str:
