@@ -358,6 +358,21 @@ def test_a_pool_gets_each_data_folder_and_year_as_one_batch() -> None:
     assert _batches(jobs, workers=3) == [[i] for i in range(len(jobs))]
 
 
+def test_a_pool_worker_starts_with_the_data_and_rare_collections() -> None:
+    import gc
+
+    from netreport.status import _run
+
+    before = gc.get_threshold()
+    try:
+        _run._start_worker({"/data/network-1": ("data", "version")})
+        assert gc.get_threshold() == (50_000, 20, 20)
+        assert _run._load("/data/network-1") == ("data", "version")
+    finally:
+        gc.set_threshold(*before)
+        _run._LOADED.pop("/data/network-1", None)
+
+
 def test_pool_and_dask_write_the_same_bytes(
     project: Path, tmp_path: Path, monkeypatch
 ) -> None:
