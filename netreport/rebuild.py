@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netreport.result_store import (
     ResultStore,
@@ -52,6 +52,9 @@ from netreport.result_store import (
     using_store,
 )
 from netreport.staging import CARRIED_OVER, clean_leftovers
+
+if TYPE_CHECKING:
+    from netreport.render._typst_warmup import TypstWarmUp
 
 __all__ = [
     "BuildOutcome",
@@ -556,7 +559,15 @@ def build(
             logger.info("nothing changed since the last build; outputs kept")
             figures = (_load_state(project_dir) or {}).get("figures", [])
             return BuildOutcome(lines, skipped=True, figures=figures)
-    return _render(project_dir, output_dir, options, force, on_case)
+    # Before pandas loads: Typst lays out the last book on a thread of its
+    # own while the data loads and the chapters run.
+    from netreport.render._typst_warmup import TypstWarmUp
+
+    warm_up = TypstWarmUp(project_dir / CACHE_DIR / "typst")
+    try:
+        return _render(project_dir, output_dir, options, force, on_case, warm_up)
+    finally:
+        warm_up.wait()
 
 
 def _output_dir(project_dir: Path) -> Path:
@@ -584,6 +595,7 @@ def _render(
     options: dict[str, Any],
     force: bool,
     on_case: Callable[[Any], None] | None,
+    warm_up: TypstWarmUp,
 ) -> BuildOutcome:
     from netreport.case import load_case
     from netreport.provenance import collect_provenance
@@ -620,7 +632,7 @@ def _render(
             executor=cache,
             links=_links(output_dir, options["version"]),
             check_early=site_check.read_pages,
-            typst_cache=project_dir / CACHE_DIR / "typst",
+            typst_warm_up=warm_up,
         )
     cache.prune_results(book_results)
     config = load_book_config(project_dir)

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netreport.errors import NetreportError
 from netreport.render._book import ChapterExecutor, render_book
@@ -30,6 +31,9 @@ from netreport.render._document import render_document
 from netreport.render._execute import CellError, ExecutedChapter, execute_chapter
 from netreport.render._quarto import render_with_quarto
 from netreport.render._result import RenderResult
+
+if TYPE_CHECKING:
+    from netreport.render._typst_warmup import TypstWarmUp
 
 __all__ = [
     "CellError",
@@ -59,7 +63,7 @@ def render_project(
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
     check_early: Callable[[Path], object] | None = None,
-    typst_cache: Path | None = None,
+    typst_warm_up: TypstWarmUp | None = None,
 ) -> RenderResult:
     """Render the Quarto book in `project_dir` to HTML pages and a PDF.
 
@@ -100,10 +104,10 @@ def render_project(
         Called with the unfinished site once its pages are written, while
         the PDF compiles, to give `check` a head start; `check` must still
         read the finished site. Embedded engine only.
-    typst_cache
-        A folder where the book's Typst source is kept for the next render,
-        which compiles it while its chapters run, to warm Typst's caches
-        (`netreport.render._typst_warmup`). Embedded engine only.
+    typst_warm_up
+        Typst compiling the last build's book (`TypstWarmUp`), started by
+        the caller as early as it can; the book's source is kept through it
+        for the next build. Embedded engine only.
 
     Returns
     -------
@@ -134,7 +138,7 @@ def render_project(
             executor=executor,
             links=links,
             check_early=check_early,
-            typst_cache=typst_cache,
+            typst_warm_up=typst_warm_up,
         )
     result = _render_quarto(project_dir, output_dir)
     if check is not None:

@@ -55,7 +55,7 @@ from netreport.render._pandoc import (
 from netreport.render._qmd import parse_qmd
 from netreport.render._result import RenderResult
 from netreport.render._typst import compile_pdf
-from netreport.render._typst_warmup import SOURCE, keep_source, warm_up
+from netreport.render._typst_warmup import SOURCE, TypstWarmUp
 from netreport.result_store import stored_value
 from netreport.staging import staged_output
 
@@ -98,32 +98,30 @@ def render_book(
     executor: ChapterExecutor = execute_chapter,
     links: Mapping[str, str] | None = None,
     check_early: Callable[[Path], object] | None = None,
-    typst_cache: Path | None = None,
+    typst_warm_up: TypstWarmUp | None = None,
 ) -> RenderResult:
     """Render the book in `project_dir`; see `netreport.render.render_project`."""
     started = time.perf_counter()
     config = load_book_config(project_dir)
     output_dir = (output_dir or config.output_dir).resolve()
-    # Typst compiles without holding the GIL, and each thread converts in a
-    # pandoc session of its own: Typst warms up while the chapters run, and
-    # the PDF is made while the pages are.
-    with staged_output(output_dir) as site, ThreadPoolExecutor(1) as background:
-        if typst_cache is not None:
-            background.submit(warm_up, typst_cache)
+    with staged_output(output_dir) as site:
         chapters, api = _build_chapters(config, site, cell_timeout, executor)
         labels = _number_book(chapters)
         _resolve_book(chapters, labels)
         _cite_book(chapters, config, api)
         images = _copy_images(chapters, config, site)
         meta = _book_meta(config, stamp, provenance)
-        pdf_job = _PdfJob(chapters, config, site, meta, api, images, typst_cache)
-        making = background.submit(_write_pdf, pdf_job)
-        pages = _write_pages(chapters, config, site, meta, api, links or {})
-        for name, content in (files or {}).items():
-            (site / name).write_bytes(content)
-        if check_early is not None:
-            check_early(site)
-        pdf = making.result()
+        pdf_job = _PdfJob(chapters, config, site, meta, api, images, typst_warm_up)
+        # Typst compiles without holding the GIL, and each thread converts in
+        # a pandoc session of its own: the PDF is made while the pages are.
+        with ThreadPoolExecutor(1) as background:
+            making = background.submit(_write_pdf, pdf_job)
+            pages = _write_pages(chapters, config, site, meta, api, links or {})
+            for name, content in (files or {}).items():
+                (site / name).write_bytes(content)
+            if check_early is not None:
+                check_early(site)
+            pdf = making.result()
         if check is not None:
             logger.info("check the site before publishing it")
             check(site)
@@ -604,7 +602,7 @@ class _PdfJob:
     meta: dict[str, Any]
     api: list[int]
     images: list[str]  # local images, relative to the site
-    typst_cache: Path | None
+    warm_up: TypstWarmUp | None  # to keep the source through, for next time
 
 
 def _write_pdf(job: _PdfJob) -> Path:
@@ -635,8 +633,8 @@ def _write_pdf(job: _PdfJob) -> Path:
         raise NetreportError(_typst_message(exc, source)) from None
     finally:
         typ.unlink()
-    if job.typst_cache is not None:
-        keep_source(job.typst_cache, source, job.site, job.images)
+    if job.warm_up is not None:
+        job.warm_up.keep(source, job.site, job.images)
     return pdf
 
 
