@@ -101,9 +101,9 @@ def render_project(
         Extra links under the PDF download on every page, as label and
         target relative to the output dir (e.g. the versions page).
     check_early
-        Called with the unfinished site once its pages are written, while
-        the PDF compiles, to give `check` a head start; `check` must still
-        read the finished site. Embedded engine only.
+        Called with the unfinished site once its pages are written, if the
+        PDF is still compiling, to give `check` a head start; `check` must
+        still read the finished site. Embedded engine only.
     typst_warm_up
         Typst compiling the last build's book (`TypstWarmUp`), started by
         the caller as early as it can; the book's source is kept through it

@@ -119,7 +119,9 @@ def render_book(
             pages = _write_pages(chapters, config, site, meta, api, links or {})
             for name, content in (files or {}).items():
                 (site / name).write_bytes(content)
-            if check_early is not None:
+            # With Typst warm, the PDF is often done first: then the check
+            # reads it alongside the pages, and an early pass would only delay.
+            if check_early is not None and not making.done():
                 check_early(site)
             pdf = making.result()
         if check is not None:
