@@ -318,6 +318,27 @@ def test_a_template_error_in_a_pool_worker_reads_as_in_this_process(
     assert "Traceback" not in err
 
 
+def test_a_run_stopped_by_a_failing_report_keeps_the_ones_it_finished(
+    project: Path, tmp_path: Path
+) -> None:
+    from netreport.rebuild import StatusCache
+
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
+    members = copy / "templates" / "status" / "members.qmd.j2"
+    members.write_text("a\n\n{{ facts.artifacts / 0 }}\n", encoding="utf-8")
+    data = load_coded_data(copy / "data")
+    funder_job, members_job = plan_status(
+        copy, data, copy / "data", audiences=["funder", "members"],
+        periods=["2020-21"], stamp=STAMP,
+    )  # fmt: skip
+    with pytest.raises(TemplateError, match="ZeroDivisionError"):
+        render_status([funder_job, members_job], executor="serial")
+    cache = StatusCache()
+    assert not cache.stale(funder_job)
+    assert cache.stale(members_job)
+
+
 # -- executors -------------------------------------------------------------------
 
 

@@ -251,13 +251,13 @@ def render_status(
         )
     if jobs:
         Path(jobs[0].site_root).mkdir(parents=True, exist_ok=True)
-    done = on_done or (lambda page: None)
     # Reports whose data, templates, status.yml and code are unchanged keep
     # their files (netreport.rebuild.StatusCache says which, and why).
     cache = StatusCache()
     todo = [job for job in jobs if force or cache.stale(job)]
     for line in cache.lines:
         (on_line or logger.info)(line)
+    done = _recording(cache, todo, on_done or (lambda page: None))
     if executor == "serial":
         for job in todo:
             _tick(render_status_job(job), done)
@@ -265,13 +265,29 @@ def render_status(
         _in_pool(todo, workers, done)
     else:
         _on_dask(todo, scheduler, done)
-    for job in todo:
-        cache.record(job)
     if jobs:
         config = _config(jobs[0].project_dir)
         titles = {audience.name: audience.title for audience in config.audiences}
         write_status_index(Path(jobs[0].site_root), titles)
     return [Path(job.output) for job in jobs]
+
+
+def _recording(
+    cache: StatusCache, jobs: Sequence[StatusJob], done: Callable[[str], None]
+) -> Callable[[str], None]:
+    """`done`, after noting in `cache` the report whose page is finished.
+
+    Each report is noted as soon as it is written: while the workers go on
+    rendering (not all at the end, with every worker idle), and so that a
+    run stopped by a failing report still keeps the ones it finished.
+    """
+    by_page = {str(Path(job.output)): job for job in jobs}
+
+    def finished(page: str) -> None:
+        cache.record(by_page[page])
+        done(page)
+
+    return finished
 
 
 def _tick(page: str, done: Callable[[str], None]) -> str:
