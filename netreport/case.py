@@ -66,13 +66,29 @@ class _RecordedData(CodedData):
 
     def __getattribute__(self, name: str):
         if name in ("artifacts", "mentions", "codebook"):
-            files = object.__getattribute__(self, "files")
-            record_read(files["codebook"])
-            if name != "codebook":
-                # The frames depend on the column mapping, when there is one.
-                record_read(files[name])
-                record_read(files["codebook"].parent.parent / "netreport.yml")
+            for path in _reads(self)[name]:
+                record_read(path, resolved=True)
         return object.__getattribute__(self, name)
+
+
+def _reads(data: _RecordedData) -> dict[str, list[Path]]:
+    """The files each recorded attribute of `data` depends on, resolved.
+
+    Worked out once per data object (chapters touch the frames hundreds of
+    times): the frames were read from these files, wherever they point now.
+    """
+    kept = object.__getattribute__(data, "__dict__")
+    if "_reads" not in kept:
+        files = object.__getattribute__(data, "files")
+        codebook = files["codebook"].resolve()
+        # The frames depend on the column mapping, when there is one.
+        mapping = (files["codebook"].parent.parent / "netreport.yml").resolve()
+        kept["_reads"] = {
+            "codebook": [codebook],
+            "artifacts": [codebook, files["artifacts"].resolve(), mapping],
+            "mentions": [codebook, files["mentions"].resolve(), mapping],
+        }
+    return kept["_reads"]
 
 
 class _RecordedCase(Case):

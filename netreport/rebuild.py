@@ -84,10 +84,16 @@ _recorders: list[set[Path]] = []
 # -- what was read -------------------------------------------------------------
 
 
-def record_read(path: Path | str) -> None:
-    """Note that the code running now read `path` (it may not exist)."""
-    for recorder in _recorders:
-        recorder.add(Path(path).resolve())
+def record_read(path: Path | str, *, resolved: bool = False) -> None:
+    """Note that the code running now read `path` (it may not exist).
+
+    A caller that records the same files again and again passes them
+    `resolved` once and for all: resolving costs a system call per folder.
+    """
+    if _recorders:
+        path = Path(path) if resolved else Path(path).resolve()
+        for recorder in _recorders:
+            recorder.add(path)
 
 
 @contextlib.contextmanager
