@@ -8,6 +8,7 @@ mistake as a message without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
@@ -276,10 +277,10 @@ def _build_quarto(args: argparse.Namespace) -> int:
 
     project = args.project.resolve()
     started = time.perf_counter()
-    with _console.status("checking the data"):
+    with _busy("checking the data"):
         case = load_case(project / "data")
     _warn_about_audit(case)
-    with _console.status("rendering the case report"):
+    with _busy("rendering the case report"):
         result = render_project(
             project,
             engine=args.engine,
@@ -302,7 +303,7 @@ def _build_embedded(args: argparse.Namespace) -> int:
 
     project = args.project.resolve()
     started = time.perf_counter()
-    with _console.status("building the case report"):
+    with _busy("building the case report"):
         outcome = build(
             project,
             output_dir=args.output_dir.resolve() if args.output_dir else None,
@@ -334,7 +335,7 @@ def _build_embedded(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from netreport.release import release
 
-    with _console.status(f"building and archiving version {args.version}"):
+    with _busy(f"building and archiving version {args.version}"):
         outcome = release(
             args.project,
             args.version,
@@ -437,6 +438,18 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
+
+
+def _busy(what: str) -> contextlib.AbstractContextManager:
+    """A spinner saying `what` runs, on a terminal only.
+
+    The spinner redraws on a thread of its own, which competes with the
+    build for the interpreter: a few times a second is enough for the eye,
+    and for a pipe or a log it draws nothing, so it does not run at all.
+    """
+    if not _console.is_terminal:
+        return contextlib.nullcontext()
+    return _console.status(what, refresh_per_second=4)
 
 
 def run() -> None:
