@@ -65,10 +65,20 @@ class _RecordedData(CodedData):
     """Coded data that records which of its files the running code touched."""
 
     def __getattribute__(self, name: str):
-        if name in ("artifacts", "mentions", "codebook"):
-            for path in _reads(self)[name]:
+        if name in _RECORDED:
+            for path in _reads(self)[_RECORDED[name]]:
                 record_read(path, resolved=True)
         return object.__getattribute__(self, name)
+
+
+# The attributes that read the data, and the dataset each reads.
+_RECORDED = {
+    "artifacts": "artifacts",
+    "included": "artifacts",
+    "excluded": "artifacts",
+    "mentions": "mentions",
+    "codebook": "codebook",
+}
 
 
 def _reads(data: _RecordedData) -> dict[str, list[Path]]:

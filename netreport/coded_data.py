@@ -119,11 +119,22 @@ class CodedData:
     @property
     def included(self) -> pd.DataFrame:
         """The artifacts that met every inclusion criterion."""
-        return self.artifacts[self.artifacts["excluded_by"].isna()]
+        return self._split_artifacts()[0].copy(deep=False)
 
     @property
     def excluded(self) -> pd.DataFrame:
-        return self.artifacts[self.artifacts["excluded_by"].notna()]
+        return self._split_artifacts()[1].copy(deep=False)
+
+    def _split_artifacts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # Split once per object (chapters ask for the included artifacts
+        # dozens of times); each caller gets its own shallow copy, which
+        # copy-on-write keeps from changing the kept one.
+        kept = self.__dict__.get("_split")
+        if kept is None:
+            excluded = self.artifacts["excluded_by"].notna()
+            kept = (self.artifacts[~excluded], self.artifacts[excluded])
+            object.__setattr__(self, "_split", kept)
+        return kept
 
     def fingerprint(self) -> dict[str, str]:
         """SHA-256 of each file read, by role."""

@@ -289,11 +289,12 @@ def _check_filter(
 
 
 def _frame(data: CodedData, dataset: str) -> pd.DataFrame:
-    return {
-        "artifacts": data.included,
-        "excluded": data.excluded,
-        "mentions": data.mentions,
-    }[dataset]
+    frames = {
+        "artifacts": lambda: data.included,
+        "excluded": lambda: data.excluded,
+        "mentions": lambda: data.mentions,
+    }
+    return frames[dataset]()
 
 
 def _select(frame: pd.DataFrame, spec: Mapping[str, object] | None) -> pd.DataFrame:

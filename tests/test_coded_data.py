@@ -164,6 +164,28 @@ def test_shipped_data_counts(shipped: CodedData) -> None:
     assert shipped.reconstruction
 
 
+def test_included_artifacts_are_split_once_and_each_caller_gets_its_own() -> None:
+    data, _ = load_quietly(DATA)
+    first = data.included
+    first["note"] = "changed by a chapter"
+    first.loc[first.index[0], "pressure"] = None
+    again = data.included
+    assert "note" not in again.columns and again["pressure"].notna().all()
+    assert again.index.equals(first.index) and len(data.excluded) == 250
+
+
+def test_reading_the_included_artifacts_records_the_artifacts_file() -> None:
+    from netreport.case import load_case
+    from netreport.rebuild import recording_reads
+
+    case = load_case(DATA)
+    case.data.included  # noqa: B018 (split, then kept)
+    with recording_reads() as reads:
+        case.data.included  # noqa: B018
+    assert (DATA / "artifacts.csv").resolve() in reads
+    assert (DATA / "mentions.csv").resolve() not in reads
+
+
 def test_codes_are_ordered_as_the_codebook_orders_them(shipped: CodedData) -> None:
     for frame, dataset in (
         (shipped.artifacts, "artifacts"),
