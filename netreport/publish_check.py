@@ -336,23 +336,34 @@ def _row_values(
         for dimension in data.codebook.dimensions.values()
         for code in dimension.codes
     }
-    rows: dict[str, frozenset[str]] = {}
-    others = [c for c in frame.columns if c != id_column]
-    for record in frame[[id_column, *others]].itertuples(index=False):
-        values: set[str] = set()
-        for value in record[1:]:
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                continue
-            text = (
-                value.date().isoformat()
-                if isinstance(value, pd.Timestamp)
-                else str(value)
+    # Column by column, and each distinct text folded once: a status run
+    # works this out for every data folder it reports on.
+    folded: dict[str, frozenset[str]] = {}
+
+    def forms(text: str) -> frozenset[str]:
+        if text not in folded:
+            shown = {text, labels.get(text, text)}
+            folded[text] = frozenset(
+                _folded(v) for v in shown if len(v) >= _MIN_VALUE_CHARS
             )
-            values.update({text, labels.get(text, text)})
-        rows[str(record[0])] = frozenset(
-            _folded(v) for v in values if len(v) >= _MIN_VALUE_CHARS
-        )
-    return rows
+        return folded[text]
+
+    columns = [_texts(frame[column]) for column in frame.columns if column != id_column]
+    return {
+        str(row_id): frozenset().union(*(forms(t) for t in texts if t is not None))
+        for row_id, *texts in zip(frame[id_column], *columns, strict=True)
+    }
+
+
+def _texts(column: pd.Series) -> list[str | None]:
+    """A column's values as the site would print them; None where missing."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        text = column.dt.strftime("%Y-%m-%d")
+    else:
+        text = column.astype(object).map(str, na_action="ignore")
+    return [
+        None if missing else t for t, missing in zip(text, column.isna(), strict=True)
+    ]
 
 
 # -- reading the site ------------------------------------------------------------
