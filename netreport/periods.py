@@ -64,9 +64,9 @@ def _years_of(artifacts: pd.DataFrame) -> pd.Series:
 
 def school_years(data: CodedData) -> list[str]:
     """Every school year the artifacts or the mentions cover, oldest first."""
-    years = set(_artifact_years(data))
+    years = set(_artifact_years(data).unique())
     if "school_year" in data.mentions.columns:
-        years |= set(data.mentions["school_year"])
+        years |= set(data.mentions["school_year"].unique())
     return sorted(years)
 
 
