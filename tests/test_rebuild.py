@@ -282,7 +282,7 @@ def test_a_chapter_run_again_reuses_the_results_its_change_did_not_touch(
         return sorted(name.rsplit("-", 1)[0] for name in names)
 
     assert kinds(stored - now) == kinds(now - stored) == [
-        "chi-square-p", "exact-p", "figure-svg"
+        "chi-square-p", "exact-p", "figure-svg", "typst-chapter"
     ]  # fmt: skip
 
 
