@@ -15,9 +15,9 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from netreport.codebook import Codebook, Dimension, load_codebook
 from netreport.config import load_config
@@ -30,6 +30,9 @@ from netreport.errors import (
     shorten,
 )
 from netreport.spreadsheets import Table, read_table
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "ARTIFACT_COLUMNS",
@@ -406,6 +409,10 @@ def _validate(
     codebook: Codebook,
     problems: list[Problem],
 ) -> None:
+    # Imported here: a status worker is handed checked data and never
+    # validates, and pandera is 0.4 s of its start-up.
+    import pandera.pandas as pa
+
     try:
         _schema(dataset, frame, codebook).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -426,6 +433,8 @@ def _schema(
     dataset: str, frame: pd.DataFrame, codebook: Codebook
 ) -> pa.DataFrameSchema:
     """Column by column: ids unique, codes known, required cells filled."""
+    import pandera.pandas as pa
+
     required = set(_REQUIRED[dataset]) - {"excluded_by"}
     if dataset == "artifacts":
         # Excluded artifacts were never coded.
