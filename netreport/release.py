@@ -286,16 +286,25 @@ def _archive(
 ) -> None:
     """Copy the built site into `folder`, whole or not at all."""
     from netreport.staging import CARRIED_OVER
+    from netreport.status._run import write_status_index
 
     site = config.output_dir
     temporary = folder.with_name(f".{version}.partial")
     shutil.rmtree(temporary, ignore_errors=True)
+    # The reports of internal audiences (members) show every count: they
+    # stay in _site/status/ and never go into a release, which is published.
+    internal, titles = _status_audiences(config.project_dir, site / "status")
     shutil.copytree(
         site,
         temporary,
-        ignore=lambda d, names: [n for n in names if Path(d) == site
-                                 and n in CARRIED_OVER and n != "status"],
+        ignore=lambda d, names: [
+            n for n in names
+            if (Path(d) == site and n in CARRIED_OVER and n != "status")
+            or (Path(d) == site / "status" and n in internal)
+        ],
     )  # fmt: skip
+    if internal and (temporary / "status" / "index.html").is_file():
+        write_status_index(temporary / "status", titles)
     pdf = f"{config.output_file}.pdf"
     versioned = f"{config.output_file}-{version}.pdf"
     os.replace(temporary / pdf, temporary / versioned)
@@ -310,6 +319,21 @@ def _archive(
     text = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     (temporary / "figures.json").write_text(text, encoding="utf-8")
     os.replace(temporary, folder)
+
+
+def _status_audiences(
+    project_dir: Path, status: Path
+) -> tuple[set[str], dict[str, str]]:
+    """The internal audiences' names, and every audience's title by name,
+    when ``status`` holds reports at all; nothing otherwise."""
+    if not status.is_dir():
+        return set(), {}
+    from netreport.status import load_status_config
+
+    audiences = load_status_config(project_dir).audiences
+    return {a.name for a in audiences if not a.external}, {
+        a.name: a.title for a in audiences
+    }
 
 
 def _write_text(path: Path, text: str) -> None:

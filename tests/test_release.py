@@ -209,3 +209,36 @@ def test_status_reports_made_from_other_data_stop_a_release(tmp_path: Path) -> N
     message = str(raised.value)
     assert "status/district/2020-21.html: data/mentions.csv changed" in message
     assert "netreport status --audience all --all-periods" in message
+
+
+def test_a_release_leaves_out_the_reports_of_internal_audiences(
+    tmp_path: Path,
+) -> None:
+    from netreport.release import _archive
+    from netreport.render._config import load_book_config
+    from netreport.status._run import write_status_index
+
+    project = make_project(tmp_path / "book")
+    (project / "t.qmd.j2").write_text("x")
+    (project / "status.yml").write_text(
+        "status:\n  audiences:\n"
+        "    - {name: district, title: For district leaders, template: t.qmd.j2}\n"
+        "    - {name: members, title: For members, template: t.qmd.j2,"
+        " external: false}\n"
+    )
+    release(project, "1.0.0", date=dt.date(2026, 1, 15))
+    status = project / "_site" / "status"
+    for audience in ("district", "members"):
+        (status / audience).mkdir(parents=True)
+        (status / audience / "2020-21.html").write_text("<html></html>")
+        (status / audience / "2020-21.pdf").write_bytes(b"%PDF-1.7")
+    write_status_index(status, {"district": "For district leaders"})
+
+    _archive(load_book_config(project), "1.1.0", [], tmp_path / "archived")
+
+    archived = tmp_path / "archived" / "status"
+    assert sorted(p.name for p in archived.iterdir() if p.is_dir()) == ["district"]
+    index = (archived / "index.html").read_text()
+    assert "district/2020-21.html" in index and "members/" not in index
+    assert "For district leaders" in index
+    assert (status / "members" / "2020-21.html").is_file()  # kept in _site
