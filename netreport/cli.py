@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import os
+import signal
 import sys
 import time
 import warnings
@@ -452,6 +453,10 @@ def _busy(what: str) -> contextlib.AbstractContextManager:
     return _console.status(what, refresh_per_second=4)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """The ``netreport`` command: `main`, then exit with its status."""
     # A build makes some hundred thousand containers that live to its end
@@ -459,6 +464,9 @@ def run() -> None:
     # times in a rebuild, freeing next to nothing, for about 0.15 s; at
     # these it runs a few times, for 0.07 s.
     gc.set_threshold(50_000, 20, 20)
+    # Stopped by `kill` or a timeout as by Ctrl-C: the build's temporary
+    # folder is removed and the last good site stays.
+    signal.signal(signal.SIGTERM, _interrupt)
     status = main()
     # The process ends here. What it built (a book's AST, the data frames)
     # needs no last garbage collection, which takes ~0.2 s after a build.

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from site_projects import snapshot, write_tiny_book
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "data"
@@ -146,3 +150,29 @@ def test_status_says_per_report_whether_it_was_rendered_or_kept(
     assert f"{page}: rendered, no earlier report" in first
     assert f"{page}: skipped, unchanged since the last run" in again
     assert "1 status report in" in again and "wrote" not in again
+
+
+def test_a_build_stopped_by_sigterm_cleans_up_and_keeps_the_last_site(tmp_path):
+    book = write_tiny_book(tmp_path / "book", "# One\n\nQuick.\n")
+    shutil.copytree(DATA, book / "data")
+    assert _run("build", cwd=book).returncode == 0
+    before = snapshot(book / "_site")
+    slow = "# One\n\n```{python}\nimport time\ntime.sleep(60)\n```\n"
+    (book / "chapters" / "one.qmd").write_text(slow)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "netreport.cli", "build"],
+        cwd=book,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(book.glob("._site.render-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert "interrupted; the last good build was left in place" in stderr
+    assert list(book.glob("._site.render-*")) == []
+    assert snapshot(book / "_site") == before
