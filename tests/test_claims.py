@@ -66,7 +66,7 @@ def test_false_claim_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
         render_project(tmp_path)
 
     assert str(caught.value) == (
-        "chapters/one.qmd, line 12: NetreportError: the chapter's sentence "
+        "chapters/one.qmd, line 12: the chapter's sentence "
         "no longer matches the data: 'most mentions are of work with district "
         "leaders' is not true of it. Rewrite the sentence, or let the data "
         "choose its wording."

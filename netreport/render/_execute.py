@@ -56,6 +56,8 @@ class CellError(NetreportError):
         label: str | None,
         error_type: str,
         message: str,
+        *,
+        named: bool = True,
     ) -> None:
         self.chapter = chapter
         self.line = line
@@ -63,7 +65,9 @@ class CellError(NetreportError):
         self.error_type = error_type
         self.error_message = message
         where = f"{chapter}, line {line}" + (f" (cell {label})" if label else "")
-        super().__init__(f"{where}: {error_type}: {message}")
+        # netreport's own errors say what is wrong; their class name is noise.
+        shown = f"{error_type}: {message}" if named else message
+        super().__init__(f"{where}: {shown}")
 
 
 class _CellTimeout(BaseException):
@@ -366,7 +370,14 @@ def _cell_error(
         if frame_lines:
             line = cell.code_line + frame_lines[-1] - 1
     message = exc.msg if isinstance(exc, SyntaxError) else _message(exc, "cell")
-    return CellError(context.display, line, cell.label, type(exc).__name__, message)
+    return CellError(
+        context.display,
+        line,
+        cell.label,
+        type(exc).__name__,
+        message,
+        named=not isinstance(exc, NetreportError),
+    )
 
 
 def _message(exc: BaseException, caller: str) -> str:
