@@ -17,6 +17,7 @@ from netreport.errors import NetreportError
 from netreport.status import (
     TemplateError,
     build_context,
+    fill_template,
     load_status_config,
     plan_status,
     render_status,
@@ -281,6 +282,16 @@ def with_template(project: Path, tmp_path: Path, body: str) -> Path:
             r"funder\.qmd\.j2, line 2: OverflowError: Range too big",
         ),
         (
+            "a\n{{ 10 ** (10 ** 8) }}\n",
+            r"funder\.qmd\.j2, line 2: not allowed in a status template: "
+            r"10 \*\* 100000000 would have about 100,000,000 digits",
+        ),
+        (
+            "a\n\n{{ ('x' * 10 ** 9) | length }}\n",
+            r"funder\.qmd\.j2, line 3: not allowed in a status template: "
+            r"'\*' would make a sequence of 1,000,000,000 items",
+        ),
+        (
             "{% macro deeper(n) %}\n{{ deeper(n + 1) }}\n{% endmacro %}\n"
             "{{ deeper(0) }}\n",
             r"funder\.qmd\.j2, line 2: RecursionError: maximum recursion depth "
@@ -302,6 +313,16 @@ def test_templates_run_in_a_sandbox(
     )
     with pytest.raises(TemplateError, match=message):
         render_status(jobs, executor="serial")
+
+
+def test_the_sandbox_keeps_ordinary_powers_and_repetitions(tmp_path: Path) -> None:
+    template = tmp_path / "sums.qmd.j2"
+    template.write_text(
+        "{{ 2 ** 10 }} {{ 1.5 ** 2 }} {{ 'ab' * 3 }} {{ [0] * 2 }} {{ 3 * 4 }}",
+        encoding="utf-8",
+    )
+    text = fill_template(Path("sums.qmd.j2"), tmp_path, {})
+    assert text == "1024 2.25 ababab [0, 0] 12"
 
 
 def test_a_template_error_in_a_pool_worker_reads_as_in_this_process(

@@ -7,12 +7,18 @@ change the context, and has no access to files or the environment (it can
 include other templates from its own folder, nothing else). Undefined names
 are errors, not blanks. An error names the template and its line.
 
+Jinja bounds ``range`` but not arithmetic, so the sandbox here also refuses
+a power or a repetition whose result would be huge (``10 ** 10 ** 8``,
+``"x" * 10 ** 9``): either would keep a worker busy for minutes, or take
+all its memory, before the report failed.
+
 The filled document may not contain ``{python}`` cells or inline
 expressions: those would run code the sandbox exists to keep out.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -20,13 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
 from netreport.errors import NetreportError
 
 __all__ = ["TemplateError", "fill_template"]
 
 _CODE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{python|`\{python\}", re.MULTILINE)
+# The largest whole number a power may give, in binary digits (about 1,200
+# decimal digits), and the most items a repetition may make (as for range).
+_MAX_POWER_BITS = 4096
+_MAX_REPEAT = MAX_RANGE
 
 
 class TemplateError(NetreportError):
@@ -75,10 +85,50 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
     return text
 
 
+class _StatusSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with ``**`` and ``*`` kept to a sane size."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            _check_power(left, right)
+        else:
+            _check_repeat(left, right)
+        return super().call_binop(context, operator, left, right)
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    # Only whole numbers grow without bound; a float overflows at once.
+    if not (isinstance(base, int) and isinstance(exponent, int)):
+        return
+    if abs(base) < 2 or exponent <= 0:
+        return
+    bits = exponent * math.log2(abs(base))
+    if bits > _MAX_POWER_BITS:
+        digits = bits * math.log10(2)
+        raise SecurityError(
+            f"{base} ** {exponent} would have about {digits:,.0f} digits; "
+            f"a power may have up to {_MAX_POWER_BITS * math.log10(2):,.0f}"
+        )
+
+
+def _check_repeat(left: Any, right: Any) -> None:
+    sequence, times = (right, left) if isinstance(left, int) else (left, right)
+    if not isinstance(sequence, str | list | tuple) or not isinstance(times, int):
+        return
+    made = len(sequence) * times
+    if made > _MAX_REPEAT:
+        raise SecurityError(
+            f"'*' would make a sequence of {made:,} items; a repetition may "
+            f"make up to {_MAX_REPEAT:,}"
+        )
+
+
 @lru_cache(maxsize=32)
 def _environment(folder: str) -> ImmutableSandboxedEnvironment:
     """One environment per template folder, so templates compile once per process."""
-    return ImmutableSandboxedEnvironment(
+    return _StatusSandbox(
         loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
