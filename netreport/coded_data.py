@@ -424,7 +424,7 @@ def _validate(
             if problem is not None:
                 problems.append(problem)
     if dataset == "artifacts":
-        _check_artifact_rows(path, frame, problems)
+        _check_artifact_rows(path, frame, codebook, problems)
     elif "sub_theme" in frame.columns:
         _check_sub_themes(path, frame, codebook["sub_theme"], problems)
 
@@ -500,7 +500,7 @@ def _from_failure(path: Path, case) -> Problem:
 
 
 def _check_artifact_rows(
-    path: Path, frame: pd.DataFrame, problems: list[Problem]
+    path: Path, frame: pd.DataFrame, codebook: Codebook, problems: list[Problem]
 ) -> None:
     # Column by column, not row by row: iterrows builds a Series per row.
     secondaries = frame.get("secondary_intended_use", pd.Series(None, frame.index))
@@ -523,7 +523,7 @@ def _check_artifact_rows(
                             row,
                             column,
                             "",
-                            "a code",
+                            shorten(codebook[column].code_names),
                             "an included artifact must be coded",
                         )
                     )
