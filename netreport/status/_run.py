@@ -366,7 +366,9 @@ def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str
             "--executor dask needs Dask: pip install 'netreport[scale]'"
         ) from None
     try:
-        client = Client(scheduler, timeout=30)
+        # How long to keep trying: Dask's distributed.comm.timeouts.connect,
+        # which `netreport status --connect-timeout` sets.
+        client = Client(scheduler)
     except OSError as exc:
         raise NetreportError(
             f"--scheduler {scheduler}: cannot connect: {exc}"
