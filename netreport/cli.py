@@ -154,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
         "reconstruct", help="regenerate the shipped data from data/reconstruction.yml"
     )
     rebuild.add_argument("--data", type=Path, default=None, help=_DATA_HELP)
+    rebuild.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace data files that hold other rows (each old file is kept "
+        "as <name>.previous)",
+    )
     rebuild.set_defaults(run=_reconstruct)
 
     bring = commands.add_parser(
@@ -412,9 +418,18 @@ def _reconstruct(args: argparse.Namespace) -> int:
             f"{spec}: no reconstruction spec here; `reconstruct` only regenerates "
             "the shipped case, real coded data needs no reconstruction"
         )
-    made = reconstruct(spec, load_codebook(args.data / "codebook.yml"), args.data)
+    made = reconstruct(
+        spec,
+        load_codebook(args.data / "codebook.yml"),
+        args.data,
+        replace=args.replace,
+    )
     for file in made.values():
-        if file.changed:
+        if file.previous is not None:
+            _console.print(
+                f"replaced {file.path}; the old file is kept as {file.previous}"
+            )
+        elif file.changed:
             _console.print(f"wrote {file.path}")
         else:
             _console.print(f"{file.path}: unchanged, its bytes were already right")

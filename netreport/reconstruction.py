@@ -5,6 +5,10 @@ reconstruction: rows generated from ``data/reconstruction.yml``, whose cell
 counts reproduce every figure the study prints and fill the gaps with
 assumptions written down in the data card. The same file and seed always give
 the same bytes.
+
+As with ``netreport import``, a data file that holds rows is only replaced
+when the caller says so (``replace``), and the old one is kept beside it as
+``<name>.previous``: it may be coded data a researcher edited or imported.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import random
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +26,24 @@ import yaml
 
 from netreport.codebook import Codebook
 from netreport.coded_data import ARTIFACT_COLUMNS, MENTION_COLUMNS
-from netreport.errors import NetreportError
+from netreport.errors import NetreportError, counted
 
 __all__ = ["ReconstructedFile", "reconstruct"]
 
 
 @dataclass(frozen=True)
 class ReconstructedFile:
-    """One data file `reconstruct` made, and whether its bytes changed."""
+    """One data file `reconstruct` made, and whether its bytes changed.
+
+    Attributes
+    ----------
+    previous
+        Where the file it replaced was kept, if it held rows.
+    """
 
     path: Path
     changed: bool
+    previous: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -52,27 +64,89 @@ class _Spec:
 
 
 def reconstruct(
-    spec_path: Path, codebook: Codebook, out_dir: Path
+    spec_path: Path, codebook: Codebook, out_dir: Path, *, replace: bool = False
 ) -> dict[str, ReconstructedFile]:
     """Write ``artifacts.csv`` and ``mentions.csv`` from a reconstruction spec.
 
     Returns each file by name, with whether it changed: a file whose bytes
     are already right is left untouched (its date too).
+
+    Parameters
+    ----------
+    replace
+        Whether a data file that holds rows may be replaced by different
+        content; the old file is then kept as ``<name>.previous``. A missing
+        file, or one with a header and no rows, is written either way.
+
+    Raises
+    ------
+    NetreportError
+        When the spec is wrong, or when writing would replace rows and
+        `replace` is False; nothing is written then.
     """
     spec = _Spec(spec_path, yaml.safe_load(spec_path.read_text(encoding="utf-8")))
     _check_codes(spec, codebook)
     rng = random.Random(spec.get("seed"))
     artifacts = _artifacts(spec, rng)
     mentions = _mentions(spec, rng, artifacts)
-    written = {}
-    for name, columns, rows in (
-        ("artifacts.csv", ARTIFACT_COLUMNS, artifacts),
-        ("mentions.csv", MENTION_COLUMNS, mentions),
-    ):
-        path = out_dir / name
-        changed = _write_if_changed(path, _csv_text(columns, rows))
-        written[name] = ReconstructedFile(path, changed)
-    return written
+    texts = {
+        out_dir / "artifacts.csv": _csv_text(ARTIFACT_COLUMNS, artifacts),
+        out_dir / "mentions.csv": _csv_text(MENTION_COLUMNS, mentions),
+    }
+    changed = {path: text for path, text in texts.items() if _differs(path, text)}
+    kept = [path for path in changed if _rows(path) != 0]
+    if kept and not replace:
+        raise NetreportError(_refusal(kept))
+    for path, text in changed.items():
+        _write(path, text, keep=path in kept)
+    return {
+        path.name: ReconstructedFile(
+            path, path in changed, _previous(path) if path in kept else None
+        )
+        for path in texts
+    }
+
+
+def _differs(path: Path, text: str) -> bool:
+    """Whether `path` holds anything but `text`, byte for byte."""
+    return not path.exists() or path.read_bytes() != text.encode("utf-8")
+
+
+def _rows(path: Path) -> int | None:
+    """How many rows under the header `path` holds; None when unreadable.
+
+    A missing file holds none, so it is written without asking.
+    """
+    if not path.exists():
+        return 0
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return max(sum(1 for row in csv.reader(io.StringIO(text)) if any(row)) - 1, 0)
+
+
+def _shown_rows(path: Path) -> str:
+    rows = _rows(path)
+    return "not readable as UTF-8 text" if rows is None else counted(rows, "row")
+
+
+def _previous(path: Path) -> Path:
+    return path.with_name(path.name + ".previous")
+
+
+def _refusal(kept: list[Path]) -> str:
+    listing = "\n".join(
+        f"  {path} ({_shown_rows(path)}, differs from the reconstruction)"
+        for path in kept
+    )
+    return (
+        "reconstruct would replace data files that hold rows:\n"
+        f"{listing}\n"
+        "Nothing was written. Run `netreport reconstruct --replace` to replace "
+        "them (each old file is kept beside it as <name>.previous), or move "
+        "them out of the data folder first."
+    )
 
 
 def _artifacts(spec: _Spec, rng: random.Random) -> list[dict[str, str]]:
@@ -257,11 +331,10 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     return buffer.getvalue()
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` to `path` unless it already holds it; whether it wrote."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
+def _write(path: Path, text: str, *, keep: bool) -> None:
+    """Write `text` to `path` in one step, first copying the old file if `keep`."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    if keep:
+        shutil.copy2(path, _previous(path))
     tmp.replace(path)
-    return True

@@ -99,6 +99,32 @@ def test_reconstruct_rewrites_the_shipped_files_identically(tmp_path):
     ]
 
 
+def test_reconstruct_keeps_edited_data_unless_told_to_replace_it(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    mentions = data / "mentions.csv"
+    edited = mentions.read_text().replace(",school_teams,", ",network,", 1)
+    mentions.write_text(edited)
+
+    refused = _run("reconstruct", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "data/mentions.csv (176 rows, differs from the reconstruction)" in (
+        refused.stderr
+    )
+    assert "Run `netreport reconstruct --replace`" in refused.stderr
+    assert mentions.read_text() == edited
+
+    replaced = _run("reconstruct", "--replace", cwd=tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    assert replaced.stderr.splitlines() == [
+        "data/artifacts.csv: unchanged, its bytes were already right",
+        "replaced data/mentions.csv; the old file is kept as "
+        "data/mentions.csv.previous",
+    ]
+    assert (data / "mentions.csv.previous").read_text() == edited
+    assert mentions.read_bytes() == (DATA / "mentions.csv").read_bytes()
+
+
 def test_values_in_square_brackets_are_shown_as_typed(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)

@@ -213,3 +213,55 @@ def test_a_missing_key_is_a_yaml_path(tmp_path: Path, codebook: Codebook) -> Non
     with pytest.raises(NetreportError) as caught:
         reconstruct(spec, codebook, tmp_path)
     assert str(caught.value) == f"{spec}: mentions.linked: missing"
+
+
+def _edited_copy(tmp_path: Path) -> bytes:
+    """The shipped data in `tmp_path`, with one mention's code changed by hand."""
+    shutil.copyfile(DATA / "artifacts.csv", tmp_path / "artifacts.csv")
+    text = (DATA / "mentions.csv").read_text(encoding="utf-8")
+    edited = text.replace(",school_teams,", ",network,", 1).encode("utf-8")
+    (tmp_path / "mentions.csv").write_bytes(edited)
+    return edited
+
+
+def test_edited_rows_are_not_replaced_without_asking(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    edited = _edited_copy(tmp_path)
+    with pytest.raises(NetreportError) as caught:
+        reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    assert str(caught.value) == (
+        "reconstruct would replace data files that hold rows:\n"
+        f"  {tmp_path / 'mentions.csv'} (176 rows, differs from the "
+        "reconstruction)\n"
+        "Nothing was written. Run `netreport reconstruct --replace` to replace "
+        "them (each old file is kept beside it as <name>.previous), or move "
+        "them out of the data folder first."
+    )
+    assert (tmp_path / "mentions.csv").read_bytes() == edited
+    assert sorted(p.name for p in tmp_path.iterdir()) == list(OUTPUTS)
+
+
+def test_replacing_edited_rows_keeps_the_old_file(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    edited = _edited_copy(tmp_path)
+    made = reconstruct(DATA / "reconstruction.yml", codebook, tmp_path, replace=True)
+    kept = tmp_path / "mentions.csv.previous"
+    assert made["mentions.csv"] == ReconstructedFile(
+        tmp_path / "mentions.csv", changed=True, previous=kept
+    )
+    assert made["artifacts.csv"].previous is None  # unchanged, nothing to keep
+    assert kept.read_bytes() == edited
+    assert (tmp_path / "mentions.csv").read_bytes() == (
+        DATA / "mentions.csv"
+    ).read_bytes()
+
+
+def test_a_file_that_is_not_utf8_is_not_replaced_without_asking(
+    tmp_path: Path, codebook: Codebook
+) -> None:
+    (tmp_path / "artifacts.csv").write_bytes(b"artifact_id\n\xff\xfe\n")
+    with pytest.raises(NetreportError, match=r"\(not readable as UTF-8 text, "):
+        reconstruct(DATA / "reconstruction.yml", codebook, tmp_path)
+    assert not (tmp_path / "mentions.csv").exists()  # all or nothing
