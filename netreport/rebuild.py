@@ -46,6 +46,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netreport.errors import NetreportError
 from netreport.result_store import (
     ResultStore,
     recording_results,
@@ -60,10 +61,12 @@ __all__ = [
     "BuildOutcome",
     "ChapterCache",
     "StatusCache",
+    "StatusReportError",
     "build",
     "check_up_to_date",
     "record_read",
     "recording_reads",
+    "status_pages",
 ]
 
 logger = logging.getLogger(__name__)
@@ -562,8 +565,14 @@ def build(
     if not force:
         lines = check_up_to_date(project_dir, options)
         if lines is not None:
-            logger.info("nothing changed since the last build; outputs kept")
             figures = (_load_state(project_dir) or {}).get("figures", [])
+            status = StatusCache().up_to_date(project_dir, output_dir / "status")
+            if status is None:
+                logger.info("the case report is unchanged; its status reports not")
+                lines += _refresh_status(project_dir, output_dir, options, force)
+                return BuildOutcome(lines, skipped=False, figures=figures)
+            logger.info("nothing changed since the last build; outputs kept")
+            lines += _under(output_dir / "status", project_dir, status)
             return BuildOutcome(lines, skipped=True, figures=figures)
     # Before pandas loads: Typst lays out the last book on a thread of its
     # own while the data loads and the chapters run.
@@ -648,7 +657,60 @@ def _render(
     lines = _report(cache, outputs, old_outputs, result, output_dir)
     _save_state(project_dir, output_dir, options, code, cache, config, case,
                 outputs, provenance, figures)  # fmt: skip
+    lines += _refresh_status(
+        project_dir, output_dir, options, force, case.data, provenance.stamp()
+    )
     return BuildOutcome(lines, False, result, case, figures)
+
+
+def _refresh_status(
+    project_dir: Path,
+    output_dir: Path,
+    options: Mapping[str, Any],
+    force: bool,
+    data: Any = None,
+    stamp: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Bring the site's status reports up to date; one line per report.
+
+    Runs once the case report is in place, so a status report that fails
+    leaves a built case report and its own last good files.
+    """
+    from netreport.status import refresh_status
+
+    if data is None:
+        from netreport.coded_data import load_coded_data
+        from netreport.provenance import collect_provenance
+
+        data = load_coded_data(project_dir / "data")
+        stamp = collect_provenance(project_dir, data, options["version"]).stamp()
+    lines: list[str] = []
+    try:
+        refresh_status(
+            project_dir, data, project_dir / "data", output_dir,
+            stamp=stamp or {}, on_line=lines.append, force=force,
+        )  # fmt: skip
+    except NetreportError as error:
+        raise StatusReportError(lines, error) from None
+    return _under(output_dir / "status", project_dir, lines)
+
+
+def _under(folder: Path, project_dir: Path, lines: list[str]) -> list[str]:
+    """`lines` about files in `folder`, naming them from the project instead."""
+    shown = _shown(folder, project_dir)
+    return [f"{shown}/{line}" for line in lines]
+
+
+class StatusReportError(NetreportError):
+    """A status report failed after the case report was built and published."""
+
+    def __init__(self, lines: list[str], error: NetreportError) -> None:
+        self.lines = lines
+        super().__init__(
+            f"{error}\nThe case report was built and published; the status "
+            "report that failed, and any not yet rendered, kept their last "
+            "good files. Fix the cause and run netreport build again."
+        )
 
 
 def _links(output_dir: Path, version: str | None) -> dict[str, str]:
@@ -779,6 +841,10 @@ class StatusCache:
     report whose inputs are unchanged keeps its file and its old stamp. All
     templates count for every audience, because a template may include
     another; an edit to one renders every report again.
+
+    A report's record also names its data folder, so that `up_to_date` can
+    tell from files alone, with no data loaded, whether a build must bring
+    the reports of a site up to date.
     """
 
     def __init__(self) -> None:
@@ -791,39 +857,81 @@ class StatusCache:
     def stale(self, job: Any) -> bool:
         """True when `job` must be rendered; one line says what and why."""
         shown = _shown(job.output, Path(job.site_root))
-        record = self._load(job)
-        key = self._key(job)
-        if record is None:
-            reason = "rendered, no earlier report"
-        elif record["code"] != key["code"]:
-            reason = "rendered again, netreport or a pinned dependency changed"
-        elif changed := [
-            path
-            for path, digest in record["inputs"].items()
-            if key["inputs"].get(path) != digest
-        ]:
-            reason = f"rendered again, {_because(changed)}"
-        elif record["inputs"].keys() != key["inputs"].keys():
-            reason = "rendered again, a template or data file was added or removed"
-        elif _changed(record["outputs"], Path(job.project_dir)):
-            reason = "rendered again, its output is missing or was changed"
-        else:
+        reason = self._reason(
+            job.project_dir, job.data_dir, Path(job.output), self._load(job)
+        )
+        if reason is None:
             self.lines.append(f"{shown}: skipped, unchanged since the last run")
             return False
         self.lines.append(f"{shown}: {reason}")
         return True
 
+    def forced(self, job: Any) -> bool:
+        """True: `job` is rendered whatever changed; one line says so."""
+        shown = _shown(job.output, Path(job.site_root))
+        self.lines.append(f"{shown}: rendered again, asked to render everything")
+        return True
+
+    def up_to_date(self, project_dir: Path, root: Path) -> list[str] | None:
+        """Lines saying each report under `root` is unchanged, or None when
+        one of them must be rendered again (or is not known to this cache)."""
+        lines = []
+        for page in status_pages(root):
+            record = self._record(project_dir, page)
+            if record is None or "data_dir" not in record:
+                return None
+            reason = self._reason(str(project_dir), record["data_dir"], page, record)
+            if reason is not None:
+                return None
+            shown = _shown(page, root)
+            lines.append(f"{shown}: skipped, unchanged since the last run")
+        return lines
+
     def record(self, job: Any) -> None:
         """Note the inputs and outputs of `job`, just rendered."""
         html = Path(job.output)
         outputs = {html, html.with_suffix(".pdf")}
-        record = {**self._key(job), "outputs": _digests(outputs, Path(job.project_dir))}
-        _write_json(self._path(job), record)
+        record = {
+            **self._key(job.project_dir, job.data_dir),
+            "data_dir": job.data_dir,
+            "outputs": _digests(outputs, Path(job.project_dir)),
+        }
+        _write_json(self._path(Path(job.project_dir), html), record)
 
-    def _key(self, job: Any) -> dict[str, Any]:
-        where = (job.project_dir, job.data_dir)
+    def forget(self, project_dir: Path, page: Path) -> None:
+        """Drop the record of the report `page`, which is gone."""
+        with contextlib.suppress(FileNotFoundError):
+            self._path(project_dir, page).unlink()
+
+    def _reason(
+        self,
+        project_dir: str,
+        data_dir: str,
+        page: Path,
+        record: dict[str, Any] | None,
+    ) -> str | None:
+        """Why the report at `page` must be rendered, or None if it holds."""
+        if record is None:
+            return "rendered, no earlier report"
+        key = self._key(project_dir, data_dir)
+        if record["code"] != key["code"]:
+            return "rendered again, netreport or a pinned dependency changed"
+        if changed := [
+            path
+            for path, digest in record["inputs"].items()
+            if key["inputs"].get(path) != digest
+        ]:
+            return f"rendered again, {_because(changed)}"
+        if record["inputs"].keys() != key["inputs"].keys():
+            return "rendered again, a template or data file was added or removed"
+        if _changed(record["outputs"], Path(project_dir)):
+            return "rendered again, its output is missing or was changed"
+        return None
+
+    def _key(self, project_dir: str, data_dir: str) -> dict[str, Any]:
+        where = (project_dir, data_dir)
         if where not in self._inputs:
-            project, data = Path(job.project_dir), Path(job.data_dir)
+            project, data = Path(project_dir), Path(data_dir)
             files = {project / "status.yml", project / "netreport.yml"}
             for folder in (project / "templates", data):
                 if folder.is_dir():
@@ -831,13 +939,23 @@ class StatusCache:
             self._inputs[where] = _digests(files, project)
         return {"inputs": self._inputs[where], "code": self.code}
 
-    def _path(self, job: Any) -> Path:
-        where = hashlib.sha256(job.output.encode()).hexdigest()[:12]
-        name = f"{job.audience}--{job.period}--{where}.json"
-        return Path(job.project_dir) / CACHE_DIR / "status" / name
+    def _path(self, project_dir: Path, page: Path) -> Path:
+        where = hashlib.sha256(str(page).encode()).hexdigest()[:12]
+        name = f"{page.parent.name}--{page.stem}--{where}.json"
+        return project_dir / CACHE_DIR / "status" / name
 
     def _load(self, job: Any) -> dict[str, Any] | None:
+        return self._record(Path(job.project_dir), Path(job.output))
+
+    def _record(self, project_dir: Path, page: Path) -> dict[str, Any] | None:
         try:
-            return json.loads(self._path(job).read_text())
+            return json.loads(self._path(project_dir, page).read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
+
+
+def status_pages(root: Path) -> list[Path]:
+    """The status reports under `root`: ``<audience>/<period>.html``."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.glob("*/*.html") if p.name != "index.html")

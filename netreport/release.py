@@ -15,6 +15,10 @@ row and column) or a figure of ``published.yml`` (its id; the value is what
 the data gives). A figure whose prose or table was rewritten gets a new key,
 so it is listed as removed and added rather than as moved.
 
+A release's build brings the status reports in ``_site/status/`` up to
+date first (`netreport.rebuild.build`), so those it archives, of external
+audiences only, are made from the same inputs as the case report.
+
 Release builds are dated by ``SOURCE_DATE_EPOCH`` when it is set, else by
 the release date at midnight UTC, so building the same release twice gives
 the same bytes.
@@ -106,7 +110,6 @@ def release(
             "never overwritten, so give the new one a new version number"
         )
     _check_newer(version, released_versions(versions))
-    check_status_reports(project_dir, config.output_dir)
     with _release_date(date):
         outcome = build(project_dir, version=version, strict=strict, on_case=on_case)
     previous = _previous(versions, version)
@@ -139,58 +142,6 @@ def release(
         f"{VERSIONS}/index.html: lists {listed} version{'s' * (listed != 1)}",
     ]
     return ReleaseOutcome(lines, folder, previous, changes, data_changed)
-
-
-_SHOWN = 10  # stale status reports named in the error
-
-
-def check_status_reports(project_dir: Path, site: Path) -> None:
-    """Refuse a release whose status reports were made from other inputs.
-
-    A release archives ``status/`` as it is; a report made before the data,
-    a template or netreport changed would then sit beside a case report of
-    the new data, under the same version.
-
-    Raises
-    ------
-    NetreportError
-        Naming each such report and what changed since it was made.
-    """
-    from netreport.rebuild import StatusCache
-    from netreport.status import StatusJob
-
-    root = site / "status"
-    cache = StatusCache()
-    stale = [
-        report
-        for report in sorted(root.glob("*/*.html"))
-        if cache.stale(
-            StatusJob(
-                project_dir=str(project_dir),
-                data_dir=str(project_dir / "data"),
-                audience=report.parent.name,
-                period=report.stem,
-                output=str(report.resolve()),
-                site_root=str(root.resolve()),
-            )
-        )
-    ]
-    if stale:
-        why = [line.split(": ", 1)[1] for line in cache.lines if "skipped" not in line]
-        shown = [
-            f"  status/{report.relative_to(root).as_posix()}: "
-            + reason.removeprefix("rendered again, ").removeprefix("rendered, ")
-            for report, reason in zip(stale, why, strict=True)
-        ]
-        if len(shown) > _SHOWN:
-            shown[_SHOWN:] = [f"  ... and {len(shown) - _SHOWN} more"]
-        raise NetreportError(
-            "a release archives _site/status/ as it is, and these status reports "
-            "were made from other inputs than this release:\n"
-            + "\n".join(shown)
-            + "\nRun `netreport status --audience all --all-periods` (or remove "
-            "_site/status/) and release again."
-        )
 
 
 def _check_version(version: str) -> None:
@@ -286,14 +237,14 @@ def _archive(
 ) -> None:
     """Copy the built site into `folder`, whole or not at all."""
     from netreport.staging import CARRIED_OVER
-    from netreport.status._run import write_status_index
 
     site = config.output_dir
     temporary = folder.with_name(f".{version}.partial")
     shutil.rmtree(temporary, ignore_errors=True)
     # The reports of internal audiences (members) show every count: they
     # stay in _site/status/ and never go into a release, which is published.
-    internal, titles = _status_audiences(config.project_dir, site / "status")
+    # (The status index lists external audiences only.)
+    internal = _internal_audiences(config.project_dir, site / "status")
     shutil.copytree(
         site,
         temporary,
@@ -303,8 +254,6 @@ def _archive(
             or (Path(d) == site / "status" and n in internal)
         ],
     )  # fmt: skip
-    if internal and (temporary / "status" / "index.html").is_file():
-        write_status_index(temporary / "status", titles)
     pdf = f"{config.output_file}.pdf"
     versioned = f"{config.output_file}-{version}.pdf"
     os.replace(temporary / pdf, temporary / versioned)
@@ -321,19 +270,13 @@ def _archive(
     os.replace(temporary, folder)
 
 
-def _status_audiences(
-    project_dir: Path, status: Path
-) -> tuple[set[str], dict[str, str]]:
-    """The internal audiences' names, and every audience's title by name,
-    when ``status`` holds reports at all; nothing otherwise."""
+def _internal_audiences(project_dir: Path, status: Path) -> set[str]:
+    """The names of the internal audiences, when ``status`` holds reports."""
     if not status.is_dir():
-        return set(), {}
+        return set()
     from netreport.status import load_status_config
 
-    audiences = load_status_config(project_dir).audiences
-    return {a.name for a in audiences if not a.external}, {
-        a.name: a.title for a in audiences
-    }
+    return {a.name for a in load_status_config(project_dir).audiences if not a.external}
 
 
 def _write_text(path: Path, text: str) -> None:

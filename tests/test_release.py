@@ -6,11 +6,17 @@ import datetime as dt
 import html.parser
 import json
 import posixpath
+import shutil
 from pathlib import Path
 
 import pypdf
 import pytest
-from rebuild_projects import MOVED_BY_ONE_MENTION, make_project, move_one_mention
+from rebuild_projects import (
+    MOVED_BY_ONE_MENTION,
+    ROOT,
+    make_project,
+    move_one_mention,
+)
 
 from netreport.errors import NetreportError
 from netreport.release import compare_figures, release
@@ -183,32 +189,29 @@ def test_every_page_links_to_the_versions_page(released) -> None:
     assert broken_links(main) == []
 
 
-def test_status_reports_made_from_other_data_stop_a_release(tmp_path: Path) -> None:
-    from netreport.rebuild import StatusCache
-    from netreport.release import check_status_reports
-    from netreport.status import StatusJob
+def test_a_release_brings_the_status_reports_up_to_date_first(tmp_path: Path) -> None:
+    from netreport.coded_data import load_coded_data
+    from netreport.status import data_version, plan_status, render_status
 
-    (tmp_path / "data").mkdir()
-    mentions = tmp_path / "data" / "mentions.csv"
-    mentions.write_text("mention_id\nM1\n")
-    (tmp_path / "status.yml").write_text("audiences: []\n")
-    root = tmp_path / "_site" / "status"
-    report = root / "district" / "2020-21.html"
-    report.parent.mkdir(parents=True)
-    report.write_text("<html></html>")
-    report.with_suffix(".pdf").write_bytes(b"%PDF-1.7")
-    StatusCache().record(
-        StatusJob(str(tmp_path), str(tmp_path / "data"), "district", "2020-21",
-                  str(report.resolve()), str(root.resolve()))
-    )  # fmt: skip
-    check_status_reports(tmp_path, tmp_path / "_site")  # made from these inputs
+    project = make_project(tmp_path / "book")
+    shutil.copy(ROOT / "status.yml", project / "status.yml")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    data = load_coded_data(project / "data")
+    jobs = plan_status(
+        project, data, project / "data", audiences=["district"], periods=["2020-21"]
+    )
+    render_status(jobs, executor="serial")
+    move_one_mention(project)
 
-    mentions.write_text("mention_id\nM2\n")
-    with pytest.raises(NetreportError) as raised:
-        check_status_reports(tmp_path, tmp_path / "_site")
-    message = str(raised.value)
-    assert "status/district/2020-21.html: data/mentions.csv changed" in message
-    assert "netreport status --audience all --all-periods" in message
+    outcome = release(project, "1.0.0", date=dt.date(2026, 1, 15))
+
+    line = (
+        "_site/status/district/2020-21.html: rendered again, data/mentions.csv changed"
+    )
+    assert line in outcome.lines
+    archived = outcome.folder / "status" / "district" / "2020-21.html"
+    version = data_version(load_coded_data(project / "data"))
+    assert version in archived.read_text(encoding="utf-8")
 
 
 def test_a_release_leaves_out_the_reports_of_internal_audiences(
@@ -216,6 +219,7 @@ def test_a_release_leaves_out_the_reports_of_internal_audiences(
 ) -> None:
     from netreport.release import _archive
     from netreport.render._config import load_book_config
+    from netreport.status import load_status_config
     from netreport.status._run import write_status_index
 
     project = make_project(tmp_path / "book")
@@ -232,7 +236,7 @@ def test_a_release_leaves_out_the_reports_of_internal_audiences(
         (status / audience).mkdir(parents=True)
         (status / audience / "2020-21.html").write_text("<html></html>")
         (status / audience / "2020-21.pdf").write_bytes(b"%PDF-1.7")
-    write_status_index(status, {"district": "For district leaders"})
+    write_status_index(status, load_status_config(project))
 
     _archive(load_book_config(project), "1.1.0", [], tmp_path / "archived")
 
@@ -242,3 +246,4 @@ def test_a_release_leaves_out_the_reports_of_internal_audiences(
     assert "district/2020-21.html" in index and "members/" not in index
     assert "For district leaders" in index
     assert (status / "members" / "2020-21.html").is_file()  # kept in _site
+    assert (status / "members" / "index.html").is_file()

@@ -68,8 +68,10 @@ def test_the_index_names_audiences_by_title_and_links_only_what_exists(
     index = next(iter(rendered.values())).parent.parent / "index.html"
     page = text_of(index)
     for audience in load_status_config(project).audiences:
-        assert f">{audience.title}</h2>" in page
-    assert ">District</h2>" not in page
+        # The members' report is internal: listed in its own folder only.
+        listed = f">{audience.title}</h2>" in page
+        assert listed == audience.external
+    assert ">District</h2>" not in page and "members/" not in page
     assert "Download the PDF" not in page and "index.pdf" not in page
     assert "Skip to the chapter" not in page
     assert ">Skip to main content</a>" in page

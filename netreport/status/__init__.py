@@ -20,8 +20,10 @@ from netreport.status._run import (
     EXECUTORS,
     StatusJob,
     plan_status,
+    refresh_status,
     render_status,
     render_status_job,
+    status_stamp,
 )
 from netreport.status._template import TemplateError, fill_template
 
@@ -38,6 +40,8 @@ __all__ = [
     "fill_template",
     "load_status_config",
     "plan_status",
+    "refresh_status",
     "render_status",
     "render_status_job",
+    "status_stamp",
 ]

@@ -17,7 +17,9 @@ gives the same bytes whichever executor renders it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import logging
 import multiprocessing
 import os
@@ -35,7 +37,7 @@ from netreport.errors import NetreportError
 from netreport.periods import check_period, school_years
 from netreport.provenance import build_time
 from netreport.publish_check import check_site
-from netreport.rebuild import StatusCache
+from netreport.rebuild import StatusCache, status_pages
 from netreport.render import render_document
 from netreport.status._config import StatusConfig, load_status_config
 from netreport.status._context import build_context, data_version
@@ -45,8 +47,10 @@ __all__ = [
     "EXECUTORS",
     "StatusJob",
     "plan_status",
+    "refresh_status",
     "render_status",
     "render_status_job",
+    "status_stamp",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,7 +119,7 @@ def plan_status(
     root = Path(output_dir) if output_dir else config.output_dir
     timestamp = int(build_time().timestamp())
     data_key = str(Path(data_dir).resolve())
-    _LOADED.setdefault(data_key, (data, data_version(data)))
+    _LOADED[data_key] = (data, data_version(data))  # the caller's data is current
     return [
         StatusJob(
             project_dir=str(Path(project_dir).resolve()),
@@ -136,6 +140,94 @@ def _audiences(config: StatusConfig, names: Sequence[str]) -> list[str]:
     if "all" in names:
         return [a.name for a in config.audiences]
     return [config.audience(name).name for name in names]
+
+
+def status_stamp(stamp: Mapping[str, str]) -> dict[str, str]:
+    """The lines of a build's colophon `stamp` that a status report carries.
+
+    Only those shared by a whole run (code and build time): the data
+    version, audience and period come from each report's own job.
+    """
+    return {key: stamp[key] for key in ("Code", "netreport", "Built") if key in stamp}
+
+
+def refresh_status(
+    project_dir: Path,
+    data: CodedData,
+    data_dir: Path,
+    site: Path,
+    *,
+    stamp: Mapping[str, str],
+    on_line: Callable[[str], None],
+    force: bool = False,
+) -> None:
+    """Bring the status reports in `site` up to date with their inputs.
+
+    `netreport build` calls this once the case report is in `site`, for the
+    reports that ``netreport status`` put in its ``status/`` folder before:
+    each whose data, templates, ``status.yml`` or code changed is rendered
+    again, in this process; one whose audience ``status.yml`` no longer
+    lists, or whose school year the data no longer covers, is removed. No
+    report is added: which audiences and years have one is the user's
+    choice. `on_line` gets one line per report saying what was done and why;
+    `force` renders every report again.
+    """
+    root = site / "status"
+    pages = status_pages(root)
+    if not pages:
+        return
+    config = load_status_config(project_dir)
+    if config.output_dir.resolve() != root.resolve():
+        return  # status.yml sends its reports elsewhere; these are not its own
+    years = set(school_years(data))
+    order = {a.name: i for i, a in enumerate(config.audiences)}
+    cache = StatusCache()
+    jobs = []
+    # Audiences in the order of status.yml, as `netreport status` lists them.
+    for page in sorted(pages, key=lambda p: (order.get(p.parent.name, len(order)), p)):
+        audience, period = page.parent.name, page.stem
+        if audience not in order:
+            gone = f"status.yml has no audience {audience!r}"
+        elif period not in years:
+            gone = f"the data covers no school year {period}"
+        else:
+            jobs.append(_job(project_dir, data_dir, page, stamp))
+            continue
+        _remove_report(page)
+        cache.forget(project_dir, page)
+        on_line(f"{page.relative_to(root).as_posix()}: removed, {gone}")
+    _LOADED[str(Path(data_dir).resolve())] = (data, data_version(data))
+    render_status(jobs, executor="serial", on_line=on_line, force=force)
+    if not jobs:
+        write_status_index(root, config)
+
+
+def _job(
+    project_dir: Path, data_dir: Path, page: Path, stamp: Mapping[str, str]
+) -> StatusJob:
+    return StatusJob(
+        project_dir=str(Path(project_dir).resolve()),
+        data_dir=str(Path(data_dir).resolve()),
+        audience=page.parent.name,
+        period=page.stem,
+        output=str(page.resolve()),
+        site_root=str(page.parent.parent.resolve()),
+        stamp=tuple(status_stamp(stamp).items()),
+        timestamp=int(build_time().timestamp()),
+    )
+
+
+def _remove_report(page: Path) -> None:
+    """Remove a report's page, PDF and figures; with the last report of its
+    audience, the audience's own index and folder too."""
+    page.unlink()
+    page.with_suffix(".pdf").unlink(missing_ok=True)
+    shutil.rmtree(page.with_name(f"{page.stem}_files"), ignore_errors=True)
+    folder = page.parent
+    if not [p for p in folder.glob("*.html") if p.name != "index.html"]:
+        (folder / "index.html").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when nothing of the user's is left in it
 
 
 # -- one report --------------------------------------------------------------------
@@ -254,7 +346,7 @@ def render_status(
     # Reports whose data, templates, status.yml and code are unchanged keep
     # their files (netreport.rebuild.StatusCache says which, and why).
     cache = StatusCache()
-    todo = [job for job in jobs if force or cache.stale(job)]
+    todo = [job for job in jobs if (cache.forced(job) if force else cache.stale(job))]
     for line in cache.lines:
         (on_line or logger.info)(line)
     done = _recording(cache, todo, on_done or (lambda page: None))
@@ -266,9 +358,7 @@ def render_status(
     else:
         _on_dask(todo, scheduler, done)
     if jobs:
-        config = _config(jobs[0].project_dir)
-        titles = {audience.name: audience.title for audience in config.audiences}
-        write_status_index(Path(jobs[0].site_root), titles)
+        write_status_index(Path(jobs[0].site_root), _config(jobs[0].project_dir))
     return [Path(job.output) for job in jobs]
 
 
@@ -382,28 +472,59 @@ def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str
     return [pages[i] for i in range(len(jobs))]
 
 
-def write_status_index(root: Path, titles: Mapping[str, str]) -> Path:
-    """Write ``index.html`` in the status folder, linking every report in it.
+def write_status_index(root: Path, config: StatusConfig) -> Path:
+    """Write the indexes of the status folder `root`, linking each report.
 
-    Each audience's reports are headed by its title from `titles` (audience
-    name to title); a folder of an audience no longer in ``status.yml`` keeps
-    its folder name.
+    ``index.html`` lists the reports of external audiences only, under each
+    audience's title: it is the page a published site links to. An internal
+    audience (``external: false``, the members) gets an ``index.html`` of its
+    own in its folder instead, so a site published without that folder has
+    no link into it. A folder of an audience no longer in ``status.yml``
+    keeps its folder name as title and counts as external.
     """
-    reports = sorted(root.glob("*/*.html"))
-    lines = ["---", 'title: "Status reports"', "---", ""]
-    for folder in sorted({p.parent.name for p in reports}):
-        lines += [f"## {titles.get(folder, folder.capitalize())}", ""]
-        lines += [
-            f"- [{p.stem}]({folder}/{p.name}) ([PDF]({folder}/{p.stem}.pdf))"
-            for p in reports
-            if p.parent.name == folder
-        ]
+    internal = {a.name for a in config.audiences if not a.external}
+    titles = {a.name: a.title for a in config.audiences}
+    reports = status_pages(root)
+    public = [p for p in reports if p.parent.name not in internal]
+    _write_index(root / "index.html", "Status reports", public, titles, root)
+    for name in sorted(internal):
+        own = [p for p in reports if p.parent.name == name]
+        if own:
+            _write_index(root / name / "index.html", titles[name], own, {}, root)
+        else:
+            (root / name / "index.html").unlink(missing_ok=True)
+    return root / "index.html"
+
+
+def _write_index(
+    index: Path,
+    title: str,
+    reports: Sequence[Path],
+    titles: Mapping[str, str],
+    root: Path,
+) -> None:
+    """A page linking `reports`, grouped by audience folder under `titles`.
+
+    Without `titles` (an audience's own index) the reports are one list.
+    The page links the stylesheet of the status folder `root`.
+    """
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", ""]
+    if not reports:
+        lines.append("No status reports have been published here yet.")
+    base = index.parent
+    for folder in sorted({p.parent for p in reports}):
+        if titles:
+            name = folder.name
+            lines += [f"## {titles.get(name, name.capitalize())}", ""]
+        for page in (p for p in reports if p.parent == folder):
+            href = page.relative_to(base).as_posix()
+            pdf = page.with_suffix(".pdf").relative_to(base).as_posix()
+            lines.append(f"- [{page.stem}]({href}) ([PDF]({pdf}))")
         lines.append("")
-    work = Path(tempfile.mkdtemp(prefix=".status-index-", dir=root))
+    work = Path(tempfile.mkdtemp(prefix=".status-index-", dir=base))
     try:
         source = work / "index.qmd"
         source.write_text("\n".join(lines), encoding="utf-8")
-        render_document(source, root / "index.html", pdf=False, execute=False)
+        render_document(source, index, site_root=root, pdf=False, execute=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return root / "index.html"
