@@ -377,6 +377,7 @@ def _date(text: str):
 def _check(args: argparse.Namespace) -> int:
     from netreport.case import load_case
 
+    log.info("load and check the data in %s", args.data)
     case = load_case(args.data)
     data = case.data
     _console.print(
@@ -390,7 +391,7 @@ def _check(args: argparse.Namespace) -> int:
     )
     for row in audit.mismatches:
         _console.print(
-            f"  {row.figure.id}: printed {row.figure.printed}, data gives {row.shown}"
+            f"  {row.figure.id}: {row.discrepancy}"
             + (f"; {row.figure.note}" if row.figure.note else "")
         )
     _warn_about_audit(case)

@@ -7,6 +7,7 @@ data, rounds it the way the study rounded it, and marks whether it matches.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from netreport.coded_data import CodedData
-from netreport.errors import shorten
+from netreport.errors import closest, counted, shorten
 from netreport.yaml_config import YamlProblems, load_yaml
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "compute_measure",
     "load_published",
 ]
+
+logger = logging.getLogger(__name__)
 
 _DATASETS = ("artifacts", "excluded", "mentions")
 _MEASURES = ("count", "percent", "distinct", "order")
@@ -42,6 +45,7 @@ _FIGURE_KEYS = {
     "note",
 }
 _MEASURE_KEYS = {*_MEASURES, "where", "within", "of", "by"}
+_TOP_KEYS = {"source", "figures"}
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,38 @@ class PublishedFigure:
 
 @dataclass(frozen=True)
 class AuditRow:
+    """One published figure, what the data gives, and whether they agree.
+
+    Attributes
+    ----------
+    shown
+        What the data gives, rounded and written as the figure is printed.
+    expected
+        The figure's ``value`` in ``published.yml``, written the same way:
+        what `shown` was compared with.
+    """
+
     figure: PublishedFigure
     computed: float | list[str]
     shown: str
     reproduced: bool
+    expected: str = ""
+
+    @property
+    def discrepancy(self) -> str:
+        """How the figure and the data differ, in words.
+
+        The printed text is what a reader sees, but the ``value`` is what was
+        compared; when the two disagree (a typo in ``published.yml``), both
+        are named, or the line would read ``printed 839, data gives 839``.
+        """
+        printed = self.figure.printed.strip()
+        if not self.expected or self.expected == printed:
+            return f"printed {printed}, data gives {self.shown}"
+        return (
+            f'value {self.expected} in published.yml (printed "{printed}"), '
+            f"data gives {self.shown}"
+        )
 
 
 @dataclass(frozen=True)
@@ -132,13 +164,12 @@ def _cell(text: str) -> str:
 def load_published(path: Path | str, data: CodedData) -> list[PublishedFigure]:
     """Read ``published.yml`` and check every entry against the codebook."""
     path = Path(path)
+    logger.info("check the published figures in %s", path)
     raw = load_yaml(path, "the published-figures file does not exist")
     problems = YamlProblems(path, "the published-figures file")
-    entries = raw.get("figures") if isinstance(raw, dict) else None
-    entries = problems.sequence("figures", entries, "a list of figures")
     figures = [
         _figure(entry, f"figures[{i}]", data, problems)
-        for i, entry in enumerate(entries)
+        for i, entry in enumerate(_entries(raw, problems))
     ]
     seen: set[str] = set()
     for i, fig in enumerate(figures):
@@ -149,10 +180,40 @@ def load_published(path: Path | str, data: CodedData) -> list[PublishedFigure]:
     return figures
 
 
+def _entries(raw: object, problems: YamlProblems) -> list[object]:
+    """The list under ``figures:``, once the top level is checked."""
+    if not isinstance(raw, dict):
+        problems.mapping("", raw)
+        return []
+    _known_keys(problems, "", raw, _TOP_KEYS)
+    if "figures" not in raw:
+        problems.add(
+            "figures", "missing; list the figures to audit, or write figures: []"
+        )
+        return []
+    return problems.sequence("figures", raw["figures"], "a list of figures")
+
+
+def _known_keys(
+    problems: YamlProblems, where: str, value: object, known: set[str]
+) -> dict:
+    """`value` if it is a mapping; each unknown key is a problem, with a guess."""
+    value = problems.mapping(where, value)
+    allowed = shorten(sorted(known), limit=12)
+    for key in value:
+        if key in known:
+            continue
+        guess = closest(str(key), known)
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        at = f"{where}.{key}" if where else str(key)
+        problems.add(at, f"unknown key{hint} (allowed: {allowed})")
+    return value
+
+
 def _figure(
     entry: object, at: str, data: CodedData, problems: YamlProblems
 ) -> PublishedFigure:
-    entry = problems.mapping(at, entry, _FIGURE_KEYS)
+    entry = _known_keys(problems, at, entry, _FIGURE_KEYS)
     for key in ("id", "where", "statement", "printed", "value", "measure"):
         if key not in entry:
             problems.add(f"{at}.{key}", "missing")
@@ -243,7 +304,7 @@ def _check_measure(
     if not isinstance(measure, dict):
         problems.mapping(at, measure)
         return
-    problems.mapping(at, measure, _MEASURE_KEYS)
+    _known_keys(problems, at, measure, _MEASURE_KEYS)
     kinds = [k for k in _MEASURES if k in measure]
     if len(kinds) != 1:
         problems.add(at, f"name exactly one of {', '.join(_MEASURES)}")
@@ -329,27 +390,29 @@ def compute_measure(
 
 def audit_published(data: CodedData, figures: list[PublishedFigure]) -> Audit:
     """Compare each published figure with the value the data gives."""
-    rows = []
-    for fig in figures:
-        computed = compute_measure(data, fig.measure)
-        if fig.compare == "order":
-            labels = data.codebook[fig.measure["by"]].labels()
-            shown = ", ".join(labels.get(code, code) for code in computed)
-            reproduced = computed == list(fig.value)
-        else:
-            rounded = _round(computed, fig.decimals)
-            shown = f"{rounded:.{fig.decimals}f}"
-            if fig.compare == "below":
-                shown = f"{computed:.2f}"
-                reproduced = computed < float(fig.value)
-            else:
-                reproduced = rounded == Decimal(str(fig.value)).quantize(
-                    _quantum(fig.decimals)
-                )
-            if fig.printed.strip().endswith("%"):
-                shown += "%"
-        rows.append(AuditRow(fig, computed, shown, bool(reproduced)))
-    return Audit(rows)
+    logger.info("compare %s with the data", counted(len(figures), "published figure"))
+    return Audit([_audit_row(data, fig) for fig in figures])
+
+
+def _audit_row(data: CodedData, fig: PublishedFigure) -> AuditRow:
+    computed = compute_measure(data, fig.measure)
+    if fig.compare == "order":
+        labels = data.codebook[fig.measure["by"]].labels()
+        shown = ", ".join(labels.get(code, code) for code in computed)
+        expected = ", ".join(labels.get(code, code) for code in fig.value)
+        return AuditRow(fig, computed, shown, computed == list(fig.value), expected)
+    percent = "%" if fig.printed.strip().endswith("%") else ""
+    if fig.compare == "below":
+        reproduced = computed < float(fig.value)
+        shown, expected = f"{computed:.2f}", f"below {fig.value:g}"
+    else:
+        rounded = _round(computed, fig.decimals)
+        value = Decimal(str(fig.value)).quantize(_quantum(fig.decimals))
+        reproduced = rounded == value
+        shown, expected = f"{rounded:.{fig.decimals}f}", f"{value:.{fig.decimals}f}"
+    return AuditRow(
+        fig, computed, shown + percent, bool(reproduced), expected + percent
+    )
 
 
 def _quantum(decimals: int) -> Decimal:

@@ -34,6 +34,38 @@ def test_check_reports_the_shipped_case(tmp_path):
     assert "table8-relationship-pct: printed 0.5, data gives 0.7" in result.stderr
 
 
+def test_verbose_check_logs_one_line_per_stage(tmp_path):
+    quiet = _run("check", "--data", str(DATA), cwd=tmp_path)
+    verbose = _run("-v", "check", "--data", str(DATA), cwd=tmp_path)
+    assert verbose.returncode == 0, verbose.stderr
+    stages = [
+        f"load and check the data in {DATA}",
+        f"check the published figures in {DATA / 'published.yml'}",
+        "compare 36 published figures with the data",
+    ]
+    lines = [line.strip() for line in verbose.stderr.splitlines()]
+    assert [line.removeprefix("INFO").strip() for line in lines[:3]] == stages
+    assert not any(stage in quiet.stderr for stage in stages)
+
+
+def test_check_names_a_mistyped_published_value(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    published = data / "published.yml"
+    text = published.read_text()
+    typo = text.replace(
+        'printed: "839"\n    value: 839\n', 'printed: "839"\n    value: 840\n'
+    )
+    assert typo != text
+    published.write_text(typo)
+    result = _run("check", "--strict", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        '  artifacts-included: value 840 in published.yml (printed "839"), '
+        "data gives 839\n" in result.stderr
+    )
+
+
 def test_bad_data_gives_a_message_and_no_traceback(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)

@@ -63,6 +63,37 @@ def test_a_wrong_printed_value_is_caught(case):
     assert audit.mismatches and audit.rows[0].shown == "718"
 
 
+@pytest.mark.parametrize(
+    ("figure_id", "value", "discrepancy"),
+    [
+        # The value in published.yml is mistyped, the printed text is right.
+        (
+            "artifacts-included",
+            840,
+            'value 840 in published.yml (printed "839"), data gives 839',
+        ),
+        # Value and printed text agree: the printed text is enough.
+        ("table8-relationship-pct", 0.5, "printed 0.5, data gives 0.7"),
+        (
+            "secondary-pct",
+            9,
+            'value 9% in published.yml (printed "8%"), data gives 8%',
+        ),
+        (
+            "relationship-creation-below-1",
+            0.5,
+            'value below 0.5% in published.yml (printed "<1%"), data gives 0.72%',
+        ),
+    ],
+)
+def test_a_mismatch_names_the_value_compared(case, figure_id, value, discrepancy):
+    figure = next(f for f in case.published if f.id == figure_id)
+    wrong = type(figure)(**{**figure.__dict__, "value": value})
+    (row,) = audit_published(case.data, [wrong]).rows
+    assert not row.reproduced
+    assert row.discrepancy == discrepancy
+
+
 def test_the_audit_table_shows_the_note_for_a_mismatch(case):
     markdown = case.audit._repr_markdown_()
     assert "| Table 8 | Share of artifacts intended for relationship management |" in (
@@ -93,6 +124,23 @@ def _published_copy(tmp_path: Path, edit) -> Path:
         (
             lambda raw: raw["figures"][0].update(colour="red"),
             "figures[0].colour: unknown key",
+        ),
+        (
+            lambda raw: raw.update(figuers=raw.pop("figures")),
+            "figuers: unknown key; did you mean 'figures'? (allowed: figures, source)",
+        ),
+        (
+            lambda raw: raw.update(figuers=raw.pop("figures")),
+            "figures: missing; list the figures to audit, or write figures: []",
+        ),
+        (
+            lambda raw: raw["figures"][0].update(statment=raw["figures"][0]["id"]),
+            "figures[0].statment: unknown key; did you mean 'statement'?",
+        ),
+        (
+            lambda raw: raw["figures"][2]["measure"].update(wehre={}),
+            "figures[2].measure.wehre: unknown key; did you mean 'where'? "
+            "(allowed: by, count, distinct, of, order, percent, where, within)",
         ),
         (
             lambda raw: raw["figures"][1]["measure"].update(count="teachers"),
