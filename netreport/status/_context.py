@@ -33,6 +33,7 @@ from netreport.status._config import Audience, StatusConfig
 from netreport.suppression import TOTAL, Suppression, percentages, suppress
 
 __all__ = [
+    "SECTION_VALUES",
     "ReportFigure",
     "ReportTable",
     "StatusContext",
@@ -470,9 +471,10 @@ def _creation_vs_use(context: StatusContext, view: _View, counts: _Counts) -> No
         "What artifacts were made for against what they were used for.",
         markdown,
     )
-    if gaps:
-        context.facts["most_overmade"] = min(gaps, key=gaps.get)
-        context.facts["most_overused"] = max(gaps, key=gaps.get)
+    # None when no use has both shares shown: a template tests the fact,
+    # so it must exist whenever the section does.
+    context.facts["most_overmade"] = min(gaps, key=gaps.get) if gaps else None
+    context.facts["most_overused"] = max(gaps, key=gaps.get) if gaps else None
 
 
 def _disuse(context: StatusContext, view: _View, counts: _Counts) -> None:
@@ -540,4 +542,48 @@ _SECTIONS: Mapping[str, Callable[..., None]] = {
     "creation_vs_use": _creation_vs_use,
     "disuse": _disuse,
     "next_steps": _next_steps,
+}
+
+
+#: The names each section adds to a template's context, as a template spells
+#: them. A name is there exactly when its section is listed for the audience;
+#: templates/status/README.md documents each one.
+SECTION_VALUES: Mapping[str, tuple[str, ...]] = {
+    "headline": ("facts.artifacts", "facts.mentions"),
+    "trend": (
+        "facts.periods",
+        "facts.first_period",
+        "facts.change",
+        "tables.trend",
+        "figures.trend",
+    ),
+    "intended_use": (
+        "facts.top_intended_use",
+        "tables.intended_use",
+        "figures.intended_use",
+    ),
+    "pressure": ("tables.pressure",),
+    "actual_use": (
+        "facts.top_actual_use",
+        "facts.relationship_share",
+        "tables.actual_use",
+        "figures.actual_use",
+    ),
+    "use_by_context": (
+        "facts.district_mentions",
+        "facts.top_district_use",
+        "tables.use_by_context",
+    ),
+    "creation_vs_use": (
+        "facts.most_overmade",
+        "facts.most_overused",
+        "tables.creation_vs_use",
+    ),
+    "disuse": (
+        "facts.disuse_mentions",
+        "facts.top_disuse_reason",
+        "tables.disuse",
+        "tables.disuse_intended_use",
+    ),
+    "next_steps": ("facts.next_steps",),
 }
