@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netreport.archives import open_archive
-from netreport.errors import NetreportWarning, Problem, shorten
+from netreport.errors import NetreportWarning, Problem, counted, shorten
 
 __all__ = [
     "Table",
@@ -164,7 +164,9 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     text = _decode(path, data, problems)
     if text is None:
         return None
-    records = list(csv.reader(io.StringIO(text, newline=""), _dialect(text)))
+    records = _records(path, text, problems)
+    if records is None:
+        return None
     table = Table(path, [cell.strip() for cell in records[0]] if records else [])
     for number, record in enumerate(records[1:], start=2):
         _add_row(table, number, record, problems)
@@ -219,15 +221,81 @@ def _decode_cp1252(path: Path, data: bytes, problems: list[Problem]) -> str | No
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
-    """The cell separator is the one the header line uses most."""
+    """The cell separator is the one the header line uses most.
+
+    Quoting is read strictly: read leniently, a quote that is never closed
+    takes the rest of the file into one cell, and all the user would see is
+    a row of empty cells.
+    """
     first = text.split("\n", 1)[0]
     counts = {d: first.count(d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
 
     class Sniffed(csv.excel):
         delimiter = best if counts[best] else ","
+        strict = True
 
     return Sniffed
+
+
+def _records(path: Path, text: str, problems: list[Problem]) -> list[list[str]] | None:
+    """Every record of the file, or ``None`` when its quoting is broken."""
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    records: list[list[str]] = []
+    last_line = 0  # the line the last whole record ended on
+    try:
+        for record in reader:
+            records.append(record)
+            last_line = reader.line_num
+    except csv.Error as err:
+        # Lines as the csv module counts them: \r, \n and \r\n end one.
+        lines = io.StringIO(text, newline="").readlines()
+        start, stop = last_line + 1, reader.line_num
+        problems.append(
+            Problem(
+                str(path),
+                len(records) + 1,  # records count from the header, row 1
+                None,
+                lines[start - 1].rstrip("\r\n") if start <= len(lines) else "",
+                'a cell in quotes: a " at each end, and "" for a quote inside',
+                _broken_quote(str(err), start, stop, len(lines)),
+            )
+        )
+        return None
+    return records
+
+
+def _broken_quote(error: str, start: int, stop: int, lines: int) -> str:
+    """Why reading stopped in the record that starts on line `start`.
+
+    The csv module says what went wrong only in its message, so the message
+    is matched; anything unforeseen is passed on as it is.
+    """
+    fix = (
+        "; close the quote where the cell ends, or delete it (only a cell "
+        "holding a separator, a quote or a line break needs quotes)"
+    )
+    if "end of data" in error:
+        if lines == start:
+            return f"a quote opens a cell on the last line and is never closed{fix}"
+        return (
+            f"a quote opens a cell on line {start} and is never closed, so "
+            f"the cell swallowed the {counted(lines - start, 'line')} after "
+            "it, to the end of the file" + fix
+        )
+    if "field limit" in error:
+        return (
+            f"a cell that starts on line {start} runs on past line {stop}, "
+            "longer than any cell can be: a quote that opens it is most "
+            "likely never closed" + fix
+        )
+    if "expected after" in error:
+        return (
+            f"on line {stop} a quoted cell has text after its closing quote: "
+            'a quote inside a quoted cell must be written twice (""), or a '
+            f"quote opened from line {start} on is closed in the wrong place"
+        )
+    return f"the file is not valid CSV from line {start} on ({error})"
 
 
 def _add_row(table: Table, number: int, record: list, problems: list[Problem]) -> None:

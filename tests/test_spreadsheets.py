@@ -146,3 +146,60 @@ def test_a_script_in_a_code_label_is_escaped_in_a_rendered_table(
     ).stdout
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# Broken quoting ----------------------------------------------------------------
+
+
+def test_a_quoted_cell_may_hold_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,excerpt\nM1,"one\ntwo"\nM2,"say ""no"""\n')
+    table, problems, _ = read(path)
+    assert problems == []
+    assert table.rows == [["M1", "one\ntwo"], ["M2", 'say "no"']]
+    assert table.row_numbers == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "value", "reason"),
+    [
+        (
+            'id,excerpt\nM1,"one\nM2,two\nM3,three\n',
+            2,
+            'M1,"one',
+            "a quote opens a cell on line 2 and is never closed, so the cell "
+            "swallowed the 2 lines after it, to the end of the file; close the "
+            "quote where the cell ends",
+        ),
+        (
+            'id,excerpt\nM1,one\nM2,"two\n',
+            3,
+            'M2,"two',
+            "a quote opens a cell on the last line and is never closed; close",
+        ),
+        (
+            'id,excerpt\nM1,"a\nb"\nM2,"x" y\n',
+            3,
+            'M2,"x" y',
+            "on line 4 a quoted cell has text after its closing quote",
+        ),
+        (
+            'id,excerpt\nM1,one\nM2,"two\n' + "a line of the rest\n" * 8000,
+            3,
+            'M2,"two',
+            "a cell that starts on line 3 runs on past line 6902, longer than "
+            "any cell can be: a quote that opens it is most likely never closed",
+        ),
+    ],
+    ids=["to-the-end", "last-line", "text-after-quote", "too-long"],
+)
+def test_broken_quoting_names_the_row_and_line(
+    tmp_path: Path, text: str, row: int, value: str, reason: str
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    table, problems, _ = read(path)
+    assert table is None
+    (problem,) = problems
+    assert (problem.file, problem.row, problem.value) == (str(path), row, value)
+    assert problem.reason.startswith(reason), problem.reason
