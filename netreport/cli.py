@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import logging
+import math
 import os
 import signal
 import sys
@@ -55,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         except NetreportError as error:
             _console.print(Text.assemble(("error:", "bold red"), f" {error}"))
             return 1
+        except OSError as error:
+            message = _write_failure(args, error)
+            if message is None:
+                raise  # not about the outputs: a bug, shown with its traceback
+            _console.print(Text.assemble(("error:", "bold red"), f" {message}"))
+            return 1
         except KeyboardInterrupt:
             _console.print("interrupted; the last good build was left in place")
             return 130
@@ -96,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="one line per stage"
     )
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        help="show netreport's version and the pandoc and Typst it renders with",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     build = commands.add_parser(
@@ -110,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--output-dir",
-        type=Path,
+        type=_folder,
         default=None,
         help="where to write the site (default: the project's output-dir, _site)",
     )
@@ -118,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--force", action="store_true", help="rebuild everything, reusing nothing"
     )
-    build.set_defaults(run=_build)
+    build.set_defaults(run=_build, writes=_site_folders)
 
     publish = commands.add_parser(
         "release", help="build a version and archive it under _site/versions/"
@@ -134,14 +147,19 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--strict", action="store_true", help="treat warnings as errors"
     )
-    publish.set_defaults(run=_release)
+    publish.set_defaults(run=_release, writes=_site_folders)
 
     serve = commands.add_parser(
         "preview", help="serve _site/ on 127.0.0.1 and rebuild when a source changes"
     )
     serve.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
-    serve.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
-    serve.set_defaults(run=_preview)
+    serve.add_argument(
+        "--port",
+        type=_whole_number(0, 65535),
+        default=8000,
+        help="port, 0 to 65535 (0: any free one; default 8000)",
+    )
+    serve.set_defaults(run=_preview, writes=_site_folders)
 
     check = commands.add_parser(
         "check", help="check the data against the codebook and the published figures"
@@ -160,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace data files that hold other rows (each old file is kept "
         "as <name>.previous)",
     )
-    rebuild.set_defaults(run=_reconstruct)
+    rebuild.set_defaults(run=_reconstruct, writes=lambda args: [args.data])
 
     bring = commands.add_parser(
         "import",
@@ -178,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace data files that already hold rows (each old file is kept "
         "as <name>.previous)",
     )
-    bring.set_defaults(run=_import)
+    bring.set_defaults(run=_import, writes=lambda args: [args.project / "data"])
     _add_status_parser(commands)
     return parser
 
@@ -188,7 +206,7 @@ def _add_status_parser(commands) -> None:
         "status", help="render status reports for funders, district leaders, members"
     )
     status.add_argument("--project", type=Path, default=None, help=_PROJECT_HELP)
-    status.add_argument("--data", type=Path, default=None, help="data folder")
+    status.add_argument("--data", type=Path, default=None, help=_DATA_HELP)
     status.add_argument(
         "--audience",
         action="append",
@@ -200,16 +218,34 @@ def _add_status_parser(commands) -> None:
     periods.add_argument(
         "--all-periods", action="store_true", help="every school year in the data"
     )
-    status.add_argument("--output-dir", type=Path, default=None)
+    status.add_argument(
+        "--output-dir",
+        type=_folder,
+        default=None,
+        help="where to write the reports (default: status.yml's output-dir, "
+        "_site/status)",
+    )
     status.add_argument(
         "--executor", choices=("serial", "process", "dask"), default="process"
     )
-    status.add_argument("--workers", type=int, default=None, help="pool size")
+    status.add_argument(
+        "--workers",
+        type=_whole_number(1),
+        default=None,
+        help="pool size, at least 1 (default: one per CPU)",
+    )
     status.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    status.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="with --executor dask, how long to try reaching the scheduler (default 5)",
+    )
     status.add_argument(
         "--strict", action="store_true", help="treat warnings as errors"
     )
-    status.set_defaults(run=_status)
+    status.set_defaults(run=_status, writes=_status_folders)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -235,7 +271,7 @@ def _status(args: argparse.Namespace) -> int:
     )  # fmt: skip
     started = time.perf_counter()
     lines: list[str] = []
-    with Progress(console=_console, transient=True) as progress:
+    with _dask_timeout(args), Progress(console=_console, transient=True) as progress:
         task = progress.add_task("status reports", total=len(jobs))
         pages = render_status(
             jobs,
@@ -363,6 +399,48 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_number(least: int, most: int | None = None):
+    """An argparse type: a whole number from `least` to `most`."""
+    span = f"from {least} to {most}" if most is not None else f"of at least {least}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < least or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number {span}, found {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _folder(text: str) -> Path:
+    """An argparse type: a folder to write into, made if missing."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        # The site replaces the output folder whole: a file there would go.
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file, not a folder; name a folder (made if missing)"
+        )
+    return path
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a time in seconds, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds above 0, found {text!r}"
+        )
+    return value
+
+
 def _date(text: str):
     import datetime as dt
 
@@ -435,6 +513,114 @@ def _reconstruct(args: argparse.Namespace) -> int:
         else:
             _console.print(f"{file.path}: unchanged, its bytes were already right")
     return 0
+
+
+def _dask_timeout(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    """Dask's connect timeout set to --connect-timeout, for a run on Dask.
+
+    Dask keeps retrying a scheduler that refuses the connection until its
+    timeout (30 s by default) runs out; a wrong address should fail sooner.
+    """
+    if args.executor != "dask":
+        return contextlib.nullcontext()
+    try:
+        import dask
+    except ImportError:  # render_status says how to install it
+        return contextlib.nullcontext()
+    return dask.config.set({"distributed.comm.timeouts.connect": args.connect_timeout})
+
+
+class _Version(argparse.Action):
+    """``--version``: looked up only when asked, as pandoc and Typst must run."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        kwargs.update(nargs=0, default=argparse.SUPPRESS)
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from netreport.provenance import tool_versions
+
+        for name, number in tool_versions().items():
+            print(f"{name} {number}")
+        parser.exit()
+
+
+# -- a failed write ---------------------------------------------------------------
+
+# Errors that say the machine cannot write, whatever the file.
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def _write_failure(args: argparse.Namespace, error: OSError) -> str | None:
+    """The message for `error` if it is a failure to write the outputs.
+
+    An OSError on a file outside the folders the command writes is left to
+    show its traceback: netreport failed to read something of its own.
+    """
+    writes = getattr(args, "writes", None)
+    if writes is None:
+        return None
+    folders = [Path(folder).resolve() for folder in writes(args)]
+    names = [Path(os.fsdecode(n)) for n in (error.filename, error.filename2) if n]
+    hits = [shown for n in names for f in folders if (shown := _written(n, f))]
+    if not hits and error.errno not in _CANNOT_WRITE:
+        return None
+    where, reason = (hits[0] if hits else "the outputs"), error.strerror or str(error)
+    if hits and error.errno in (errno.EEXIST, errno.ENOTDIR):
+        # "File exists" or "Not a directory" of a folder not made: name the file.
+        found = next((p for p in (hits[0], *hits[0].parents) if p.exists()), None)
+        if found is not None and not found.is_dir():
+            where, reason = found, "a file is in the way, where a folder must be"
+    elsewhere = " or choose another --output-dir" if hasattr(args, "output_dir") else ""
+    return (
+        f"cannot write {where}: {reason}; check that the folder exists and can "
+        f"be written{elsewhere}"
+    )
+
+
+def _written(path: Path, folder: Path) -> Path | None:
+    """The path to name if `path` is one a command writing `folder` writes.
+
+    That is `folder`, a file in it, a folder above it (made if missing), or
+    the staging folder beside it, named as `folder` itself.
+    """
+    path = path.resolve()
+    if path == folder or folder in path.parents or path in folder.parents:
+        return path
+    if path.parent == folder.parent and path.name.startswith(f".{folder.name}."):
+        return folder
+    return None
+
+
+def _site_folders(args: argparse.Namespace) -> list[Path]:
+    """Where build, release and preview write: the site and the build state."""
+    from netreport.rebuild import CACHE_DIR
+
+    site = getattr(args, "output_dir", None)
+    if site is None:
+        from netreport.render._config import load_book_config
+
+        site = _configured(lambda: load_book_config(args.project).output_dir)
+    return [site or args.project / "_site", args.project / CACHE_DIR]
+
+
+def _status_folders(args: argparse.Namespace) -> list[Path]:
+    """Where status writes: its reports and the status cache."""
+    from netreport.rebuild import CACHE_DIR
+    from netreport.status import load_status_config
+
+    site = args.output_dir or _configured(
+        lambda: load_status_config(args.project).output_dir
+    )
+    return [site or args.project / "_site" / "status", args.project / CACHE_DIR]
+
+
+def _configured(read) -> Path | None:
+    """The folder `read` finds in the project's config; None if it cannot."""
+    try:
+        return read()
+    except NetreportError:
+        return None
 
 
 def _warn_about_audit(case) -> None:

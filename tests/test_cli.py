@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
+import errno
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 from site_projects import snapshot, write_tiny_book
+
+import netreport
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "data"
@@ -234,3 +241,215 @@ def test_a_build_stopped_by_sigterm_cleans_up_and_keeps_the_last_site(tmp_path):
     assert "interrupted; the last good build was left in place" in stderr
     assert list(book.glob("._site.render-*")) == []
     assert snapshot(book / "_site") == before
+
+
+# -- bad option values are argparse errors, not tracebacks --------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["status", "--period", "2020-21", "--workers", "-3"],
+            "argument --workers: expected a whole number of at least 1, found '-3'",
+        ),
+        (
+            ["status", "--period", "2020-21", "--workers", "0"],
+            "argument --workers: expected a whole number of at least 1, found '0'",
+        ),
+        (
+            ["status", "--period", "2020-21", "--workers", "two"],
+            "argument --workers: expected a whole number of at least 1, found 'two'",
+        ),
+        (
+            ["preview", "--port", "99999"],
+            "argument --port: expected a whole number from 0 to 65535, found '99999'",
+        ),
+        (
+            ["preview", "--port", "-1"],
+            "argument --port: expected a whole number from 0 to 65535, found '-1'",
+        ),
+        (
+            ["status", "--period", "2020-21", "--connect-timeout", "0"],
+            "argument --connect-timeout: expected a number of seconds above 0, "
+            "found '0'",
+        ),
+        (
+            ["status", "--period", "2020-21", "--connect-timeout", "inf"],
+            "argument --connect-timeout: expected a number of seconds above 0, "
+            "found 'inf'",
+        ),
+        (
+            ["build", "--output-dir", "_quarto.yml"],
+            "argument --output-dir: _quarto.yml is a file, not a folder; name a "
+            "folder (made if missing)",
+        ),
+        (
+            ["status", "--period", "2020-21", "--output-dir", "_quarto.yml"],
+            "argument --output-dir: _quarto.yml is a file, not a folder",
+        ),
+        (
+            ["release", "1.0.0", "--date", "2026-13-01"],
+            "argument --date: expected YYYY-MM-DD, found '2026-13-01'",
+        ),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_bad_option_values_are_refused_by_argparse(tmp_path, args, message):
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: book\n")
+    result = _run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"netreport {args[0]}: error: {message}" in result.stderr
+
+
+def test_version_names_netreport_pandoc_and_typst(tmp_path):
+    result = _run("--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["netreport", "pandoc", "Typst"]
+    assert lines[0] == f"netreport {version('netreport')}"
+    assert all(re.fullmatch(r"\S+ \d+(\.\d+)+", line) for line in lines), lines
+
+
+# -- an output that cannot be written is a message, not a traceback -----------
+
+
+def _status_project(root: Path) -> Path:
+    for name in ("data", "templates"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "status.yml", root / "status.yml")
+    (root / "_quarto.yml").write_text("project:\n  type: book\n")
+    return root
+
+
+def test_status_into_a_folder_that_cannot_be_made(tmp_path):
+    project = _status_project(tmp_path / "project")
+    (tmp_path / "blocker").write_text("a file where a folder must go\n")
+    result = _run(
+        "status", "--period", "2020-21", "--audience", "funder",
+        "--executor", "serial", "--output-dir", str(tmp_path / "blocker" / "out"),
+        cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"error: cannot write {tmp_path / 'blocker'}: a file is in the way, "
+        "where a folder must be; check that the folder exists and can be "
+        "written or choose another --output-dir"
+    )
+
+
+def test_a_report_a_pool_worker_cannot_write(tmp_path):
+    project = _status_project(tmp_path / "project")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "funder").write_text("a file where the audience's folder goes\n")
+    result = _run(
+        "status", "--period", "2020-21", "--audience", "funder",
+        "--workers", "1", "--output-dir", str(out),
+        cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"error: cannot write {out / 'funder'}: a file is in the way" in (
+        result.stderr
+    )
+
+
+def test_build_into_a_folder_that_cannot_be_made(tmp_path):
+    book = write_tiny_book(tmp_path / "book", "# One\n\nQuick.\n")
+    shutil.copytree(DATA, book / "data")
+    (book / "blocker").write_text("")
+    result = _run("build", "--output-dir", "blocker/site", cwd=book)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: cannot write {book / 'blocker'}: a file is in the way, where a "
+        "folder must be; check that the folder exists and can be written or "
+        "choose another --output-dir"
+    ]
+
+
+def _parsed(*argv: str) -> argparse.Namespace:
+    from netreport.cli import _parser
+
+    return _parser().parse_args(argv)
+
+
+@pytest.mark.parametrize(
+    ("argv", "failed", "named"),
+    [
+        # The staging folder beside the site is named as the site.
+        (["build"], "._site.render-1-ab", "_site"),
+        (["build", "--output-dir", "{root}/out"], "out/index.html", "out/index.html"),
+        (["release", "1.0.0"], "_site/versions/1.0.0", "_site/versions/1.0.0"),
+        (["preview"], ".netreport/chapters/x.json", ".netreport/chapters/x.json"),
+        (["status", "--period", "2020-21"], "_site/status/a", "_site/status/a"),
+    ],
+)
+def test_a_write_refused_names_the_path_and_the_reason(tmp_path, argv, failed, named):
+    from netreport.cli import _write_failure
+
+    argv = [a.replace("{root}", str(tmp_path)) for a in argv]
+    args = _parsed(*argv, "--project", str(tmp_path))
+    error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / failed))
+    elsewhere = " or choose another --output-dir" * hasattr(args, "output_dir")
+    assert _write_failure(args, error) == (
+        f"cannot write {tmp_path / named}: Permission denied; check that the "
+        f"folder exists and can be written{elsewhere}"
+    )
+
+
+def test_a_data_file_reconstruct_cannot_write(tmp_path):
+    from netreport.cli import _write_failure
+
+    args = _parsed("reconstruct", "--data", str(tmp_path / "data"))
+    target = tmp_path / "data" / "mentions.csv.tmp"
+    error = PermissionError(errno.EACCES, "Permission denied", str(target))
+    assert _write_failure(args, error) == (
+        f"cannot write {target}: Permission denied; check that the folder "
+        "exists and can be written"
+    )
+
+
+def test_an_os_error_elsewhere_is_not_hidden(tmp_path):
+    from netreport.cli import _write_failure
+
+    args = _parsed("build", "--project", str(tmp_path))
+    inside_netreport = Path(netreport.__file__).parent / "render" / "resources"
+    error = FileNotFoundError(errno.ENOENT, "No such file", str(inside_netreport))
+    assert _write_failure(args, error) is None
+    assert _write_failure(_parsed("check"), error) is None  # check writes nothing
+
+
+def test_a_full_disk_is_a_message_without_a_file_name(tmp_path):
+    from netreport.cli import _write_failure
+
+    args = _parsed("build", "--project", str(tmp_path))
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert _write_failure(args, full) == (
+        "cannot write the outputs: No space left on device; check that the "
+        "folder exists and can be written or choose another --output-dir"
+    )
+
+
+def test_an_unreachable_dask_scheduler_fails_within_seconds(tmp_path):
+    project = _status_project(tmp_path / "project")
+    started = time.monotonic()
+    result = _run(
+        "status", "--period", "2020-21", "--executor", "dask",
+        "--scheduler", "tcp://127.0.0.1:1", "--connect-timeout", "1",
+        cwd=project,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--scheduler tcp://127.0.0.1:1: cannot connect: Timed out trying to " in (
+        result.stderr
+    )
+    assert "after 1 s" in result.stderr
+    assert elapsed < 20
+
+
+def test_the_default_dask_connect_timeout_is_a_few_seconds():
+    assert _parsed("status", "--period", "2020-21").connect_timeout == 5
