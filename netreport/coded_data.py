@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from netreport.codebook import Codebook, Dimension, load_codebook
-from netreport.config import load_config
+from netreport.config import ProjectConfig, load_config
 from netreport.errors import (
     InputError,
     NetreportWarning,
@@ -60,6 +60,22 @@ _REQUIRED = {
 _OPTIONAL = {
     "artifacts": ("kind", "secondary_intended_use"),
     "mentions": ("sub_theme", "artifact_id", "excerpt", "school_year"),
+}
+# Optional columns the case report and the status reports read, and what
+# they read them for. Their cells may be empty, but the header must have
+# them: without one, a chapter would stop on a bare KeyError, far from the
+# file that lacks the column.
+_READ_BY_REPORTS = {
+    "artifacts": {
+        "secondary_intended_use": "the case report and published.yml count "
+        "the artifacts made for a second purpose",
+    },
+    "mentions": {
+        "sub_theme": "the case report and the district status report give "
+        "the reasons for disuse from it",
+        "artifact_id": "the case report counts the mentions that name an "
+        "inventoried artifact",
+    },
 }
 _ID = {"artifacts": "artifact_id", "mentions": "mention_id"}
 
@@ -169,7 +185,7 @@ def load_coded_data(data_dir: Path | str) -> CodedData:
         "mentions": _data_file(data_dir, "mentions", problems),
     }
     frames = {
-        name: _read(files[name], name, codebook, problems, config.columns.get(name, {}))
+        name: _read(files[name], name, codebook, problems, config)
         for name in ("artifacts", "mentions")
     }
     if not problems:
@@ -217,7 +233,7 @@ def _read(
     dataset: str,
     codebook: Codebook,
     problems: list[Problem],
-    columns: dict[str, str],
+    config: ProjectConfig,
 ) -> pd.DataFrame:
     """Read one table as text and check it; add what is wrong to ``problems``."""
     if not path.exists():
@@ -226,10 +242,11 @@ def _read(
         )
         return pd.DataFrame()
     before = len(problems)
+    columns = config.columns.get(dataset, {})
     table = read_table(path, problems, columns=columns, sheet=dataset)
     if table is None or len(problems) > before:
         return pd.DataFrame()
-    frame = _check_table(table, dataset, codebook, problems)
+    frame = _check_table(table, dataset, codebook, problems, config)
     problems[before:] = [_as_shown(p, table) for p in problems[before:]]
     return frame
 
@@ -248,7 +265,11 @@ def _as_shown(problem: Problem, table: Table) -> Problem:
 
 
 def _check_table(
-    table: Table, dataset: str, codebook: Codebook, problems: list[Problem]
+    table: Table,
+    dataset: str,
+    codebook: Codebook,
+    problems: list[Problem],
+    config: ProjectConfig,
 ) -> pd.DataFrame:
     path, header = table.path, table.header
     if not header:
@@ -264,7 +285,7 @@ def _check_table(
         )
         return pd.DataFrame()
     before = len(problems)
-    _check_header(table, dataset, problems)
+    _check_header(table, dataset, problems, config)
     if len(problems) > before:
         return pd.DataFrame()
 
@@ -302,7 +323,9 @@ def _reading_order(header: list[str]):
     return key
 
 
-def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
+def _check_header(
+    table: Table, dataset: str, problems: list[Problem], config: ProjectConfig
+) -> None:
     path, header = table.path, table.header
     known = DATASET_COLUMNS[dataset]
     for column, count in Counter(header).items():
@@ -317,19 +340,24 @@ def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
                     f"the header names it {count} times",
                 )
             )
+    # A column whose mapping found nothing is reported once, at the mapping.
+    unmapped = _check_mapping(table, dataset, config, problems)
     required = shorten(table.column_shown(c) for c in _REQUIRED[dataset])
-    has = shorten(table.column_shown(c) for c in header)
     unknown = [c for c in header if c not in known]
     for column in _REQUIRED[dataset]:
-        if column not in header:
-            reason = f"a required column is missing; the header has: {has}"
-            near = closest(column, unknown)
-            if near is not None:
-                reason += (
-                    f"; is {near!r} this column? Rename it {column!r}, or map it "
-                    f"in netreport.yml (columns: {dataset}: {column}: {near})"
-                )
+        if column not in header and column not in unmapped:
+            reason = "a required column is missing; " + _header_has(
+                table, dataset, column, unknown
+            )
             problems.append(Problem(str(path), 1, column, None, required, reason))
+    for column, use in _READ_BY_REPORTS[dataset].items():
+        if column not in header and column not in unmapped:
+            reason = (
+                f"the column is missing, and {use}; add it (its cells may stay "
+                "empty), or map your header to it in netreport.yml (columns: "
+                f"{dataset}: {column}: <your header>); "
+            ) + _header_has(table, dataset, column, unknown)
+            problems.append(Problem(str(path), 1, column, None, "", reason))
     for column in header:
         if column not in known:
             problems.append(
@@ -344,6 +372,54 @@ def _check_header(table: Table, dataset: str, problems: list[Problem]) -> None:
                     "the column is not part of the " + dataset + " layout",
                 )
             )
+
+
+def _header_has(table: Table, dataset: str, column: str, unknown: list[str]) -> str:
+    """The header a missing column was looked for in, and a likely match."""
+    text = "the header has: " + shorten(table.column_shown(c) for c in table.header)
+    near = closest(column, unknown)
+    if near is not None:
+        text += (
+            f"; is {near!r} this column? Rename it {column!r}, or map it "
+            f"in netreport.yml (columns: {dataset}: {column}: {near})"
+        )
+    return text
+
+
+def _check_mapping(
+    table: Table, dataset: str, config: ProjectConfig, problems: list[Problem]
+) -> set[str]:
+    """Each column netreport.yml maps to a header the file lacks.
+
+    A mapping is only wrong when the file has the column under neither
+    name: files written by ``netreport import`` use our names, whatever
+    netreport.yml maps.
+    """
+    columns = config.columns.get(dataset, {})
+    unmapped = {ours for ours in columns if ours not in table.header}
+    headers = [table.column_shown(c) for c in table.header]
+    by_case = {h.lower(): h for h in headers}
+    for ours in sorted(unmapped, key=list(columns).index):
+        theirs = columns[ours]
+        reason = f"{table.path.name} has no column with this header"
+        near = closest(theirs.strip().lower(), by_case)
+        if near is not None:
+            reason += f" (did you mean {by_case[near]!r}?)"
+        reason += (
+            f"; correct the header here, or head the column {ours!r} in the "
+            "file and delete this entry"
+        )
+        problems.append(
+            Problem(
+                f"{config.path}: columns.{dataset}.{ours}",
+                None,
+                None,
+                theirs,
+                shorten(headers),
+                reason,
+            )
+        )
+    return unmapped
 
 
 def _coded_columns(

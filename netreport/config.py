@@ -14,7 +14,10 @@ Two sections, both optional:
 
 The file is checked strictly: an unknown key, an unknown column or a value
 of the wrong kind is an error given as a path into the YAML
-(``columns.mentions.interviewe: unknown column ...``).
+(``columns.mentions.interviewe: unknown column ...``). A header the data
+file does not have is reported the same way, but when the data is loaded
+(`netreport.coded_data.load_coded_data`), where the file's headers are
+known.
 """
 
 from __future__ import annotations

@@ -73,8 +73,10 @@ class Table:
         columns
             Our column name -> the header the file uses.
         """
+        # Only headers the file has are recorded, so that no message names a
+        # header the file lacks; a mapping that finds none is the caller's
+        # to report.
         theirs = {name.strip().lower(): ours for ours, name in columns.items()}
-        self.shown.update(columns)  # a mapped column the file lacks, too
         for i, name in enumerate(self.header):
             ours = theirs.get(name.lower())
             if ours is not None and ours != name:

@@ -98,6 +98,16 @@ def test_columns_are_renamed_and_shown_as_theirs(tmp_path: Path) -> None:
     assert table.column_shown("mention_id") == "Mention ID"
 
 
+def test_a_mapping_that_finds_no_header_changes_no_name(tmp_path: Path) -> None:
+    # Files netreport import writes head the columns as we do.
+    path = tmp_path / "t.csv"
+    path.write_text("pressure,Context\ntechnical_rational,network\n")
+    table, _, _ = read(path, columns={"pressure": "Pressure", "context": "context"})
+    assert table.header == ["pressure", "context"]
+    assert table.column_shown("pressure") == "pressure"
+    assert table.column_shown("context") == "Context"
+
+
 def test_workbook_cells_become_the_text_a_csv_holds(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
