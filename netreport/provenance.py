@@ -19,8 +19,12 @@ import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from netreport.coded_data import CodedData
+if TYPE_CHECKING:
+    # Annotations only: `build_time` is read by the render engine, which
+    # should not load pandas with it.
+    from netreport.coded_data import CodedData
 
 __all__ = ["Provenance", "build_time", "collect_provenance", "describe_build"]
 

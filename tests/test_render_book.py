@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 import netreport.render
 from netreport.render import RenderResult, render_project
+from netreport.render._config import load_book_config
 
 MINI_BOOK = Path(__file__).parent / "fixtures" / "mini_book"
 STAMP = {"report version": "0.1.0", "data fingerprint": "sha256:abc123"}
@@ -166,3 +169,81 @@ def test_pdf_links_point_inside_the_document(rendered: RenderResult) -> None:
                 internal += 1
     assert internal >= 6  # outline entries, cross-references, the citation
     assert external == 0
+
+
+# -- date: today, now and last-modified, as Quarto reads them -----------------
+
+# 2026-12-03 14:30 UTC.
+EPOCH = "1796308200"
+ROOT = Path(__file__).parent.parent
+
+
+def _dated_book(root: Path, date: str) -> Path:
+    (root / "index.qmd").write_text("# Preface\n\nHello.\n")
+    (root / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: Dated\n"
+        f"  date: {date}\n  chapters:\n    - index.qmd\n"
+    )
+    return root
+
+
+@pytest.mark.parametrize(
+    ("date", "shown"),
+    [
+        ("today", "2026-12-03"),
+        ("now", "2026-12-03 14:30 UTC"),
+        # SOURCE_DATE_EPOCH stands for the time the sources last changed.
+        ("last-modified", "2026-12-03"),
+        ('"2024-05-01"', "2024-05-01"),
+        ("2024-05-01", "2024-05-01"),
+    ],
+)
+def test_date_keywords_resolve_to_the_build_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, date: str, shown: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert load_book_config(_dated_book(tmp_path, date)).date == shown
+
+
+def test_last_modified_is_the_config_file_time_without_an_epoch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    project = _dated_book(tmp_path, "last-modified")
+    march = dt.datetime(2025, 3, 9, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(project / "_quarto.yml", (march, march))
+    assert load_book_config(project).date == "2025-03-09"
+
+
+def test_a_release_dates_today_by_the_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netreport.release import _release_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    project = _dated_book(tmp_path, "today")
+    with _release_date(dt.date(2026, 1, 15)):
+        assert load_book_config(project).date == "2026-01-15"
+
+
+def test_the_shipped_book_is_dated_by_its_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert load_book_config(ROOT).date == "2026-12-03"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86_400))
+    assert load_book_config(ROOT).date == "2026-12-04"
+
+
+def test_today_is_on_the_front_page_and_the_title_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    project = tmp_path / "mini_book"
+    shutil.copytree(MINI_BOOK, project)
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text().replace('date: "2024-05-01"', "date: today"))
+    result = render_project(project, stamp=STAMP)
+    assert '<p class="nr-date">2026-12-03</p>' in page(result, "index.html")
+    first = pypdf.PdfReader(result.pdf).pages[0].extract_text()
+    assert "2026-12-03" in first and "today" not in first

@@ -18,7 +18,7 @@ from typing import Any
 
 from netreport.yaml_config import YamlProblems, load_yaml
 
-__all__ = ["BookConfig", "ChapterEntry", "load_book_config"]
+__all__ = ["BookConfig", "ChapterEntry", "load_book_config", "resolve_date"]
 
 # Quarto-standard keys the embedded engine does not act on.
 _QUARTO_PROJECT_KEYS = {
@@ -43,6 +43,8 @@ _QUARTO_TOP_KEYS = {
     "code-fold", "fig-width", "fig-height", "fig-format", "fig-dpi",
 }  # fmt: skip
 _EXECUTE_KEYS = {"echo", "eval", "warning", "output", "include", "error"}
+# Quarto's words for a date worked out at render time.
+_DATE_KEYWORDS = ("today", "now", "last-modified")
 _QUARTO_EXECUTE_KEYS = {"freeze", "cache", "enabled", "daemon", "keep-ipynb",
                         "ipynb", "debug", "kernel"}  # fmt: skip
 
@@ -179,14 +181,8 @@ class _Reader:
         return tuple(names)
 
     def date(self, value: Any) -> str | None:
-        if value in ("today", "last-modified"):
-            epoch = os.environ.get("SOURCE_DATE_EPOCH")
-            when = (
-                dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-                if epoch
-                else dt.datetime.now(dt.UTC)
-            )
-            return when.date().isoformat()
+        if value in _DATE_KEYWORDS:
+            return resolve_date(value, self.problems.path)
         return self.optional_text("book.date", value)
 
     def chapter_list(
@@ -242,6 +238,30 @@ class _Reader:
             "execute", value, _EXECUTE_KEYS | _QUARTO_EXECUTE_KEYS
         )
         return {k: v for k, v in options.items() if k in _EXECUTE_KEYS}
+
+
+def resolve_date(keyword: str, source: Path) -> str:
+    """The date Quarto's `keyword` stands for in a ``date:`` of `source`.
+
+    ``today`` is the build's date and ``now`` its date and time, both from
+    `netreport.provenance.build_time`: ``SOURCE_DATE_EPOCH`` when set (a
+    release sets it to its own date), so two builds give the same bytes.
+    ``last-modified`` is when `source` last changed; ``SOURCE_DATE_EPOCH``,
+    which by its definition is the time the sources last changed, wins
+    over the file's own time, which a checkout resets.
+
+    The build's time is in UTC, as in the colophon, where Quarto would take
+    the local time zone.
+    """
+    from netreport.provenance import build_time
+
+    if keyword == "last-modified" and "SOURCE_DATE_EPOCH" not in os.environ:
+        when = dt.datetime.fromtimestamp(source.stat().st_mtime, dt.UTC)
+    else:
+        when = build_time()
+    if keyword == "now":
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+    return when.date().isoformat()
 
 
 def _slug(title: Any) -> str:
