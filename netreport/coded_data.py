@@ -288,6 +288,11 @@ def _check_table(
     _check_header(table, dataset, problems, config)
     if len(problems) > before:
         return pd.DataFrame()
+    # Like a row too wide, a row too short shifts values into other columns:
+    # checked cell by cell, it would give misleading problems.
+    _check_short_rows(table, dataset, problems)
+    if len(problems) > before:
+        return pd.DataFrame()
 
     # "NA", "N/A" and "None" are answers someone typed, not missing values:
     # only an empty cell counts as missing.
@@ -308,8 +313,28 @@ def _check_table(
     _validate(path, dataset, frame, codebook, problems)
 
     # The checks run column by column; the user reads the file row by row.
-    problems[before:] = sorted(problems[before:], key=_reading_order(header))
+    problems[before:] = sorted(
+        map(_short_row_noted(table), problems[before:]), key=_reading_order(header)
+    )
     return frame
+
+
+def _short_row_noted(table: Table):
+    """A problem in a row that ended early says so: a value missing from the
+    middle of the row shifted the others into the wrong columns."""
+    width = len(table.header)
+
+    def noted(problem: Problem) -> Problem:
+        found = table.short.get(problem.row)
+        if found is None:
+            return problem
+        return dataclasses.replace(
+            problem,
+            reason=f"{problem.reason} (the row has only {found} of the "
+            f"header's {width} cells: is a value missing before this one?)",
+        )
+
+    return noted
 
 
 def _reading_order(header: list[str]):
@@ -422,6 +447,35 @@ def _check_mapping(
     return unmapped
 
 
+def _check_short_rows(table: Table, dataset: str, problems: list[Problem]) -> None:
+    """A row may end early only where every cell it leaves off may be empty.
+
+    Excel can leave the separators of empty cells off the end of some rows
+    of a CSV it saves (it decides block by block; the Stata FAQ "How Excel
+    writes empty cells" describes it), and both layouts end in columns that
+    are mostly empty, so such a row is common and means those cells are
+    empty. A row that ends before a cell that must be filled has lost a
+    value, most likely from its middle.
+    """
+    filled = _filled(dataset) | ({"school_year"} & set(table.header))
+    width = len(table.header)
+    for number, found in table.short.items():
+        lost = [c for c in table.header[found:] if c in filled]
+        if lost:
+            problems.append(
+                Problem(
+                    str(table.path),
+                    number,
+                    lost[0],
+                    None,
+                    f"{width} cells, as many as the header has",
+                    f"the row has {found} of the header's {width} cells and ends "
+                    "before this one, which must be filled; is a value or a "
+                    "cell separator missing from the row?",
+                )
+            )
+
+
 def _coded_columns(
     frame: pd.DataFrame, dataset: str, codebook: Codebook
 ) -> dict[str, Dimension]:
@@ -505,16 +559,22 @@ def _validate(
         _check_sub_themes(path, frame, codebook["sub_theme"], problems)
 
 
+def _filled(dataset: str) -> set[str]:
+    """The layout's columns in which no cell may be empty."""
+    filled = set(_REQUIRED[dataset]) - {"excluded_by"}
+    if dataset == "artifacts":
+        # Excluded artifacts were never coded.
+        filled -= {"pressure", "intended_use"}
+    return filled
+
+
 def _schema(
     dataset: str, frame: pd.DataFrame, codebook: Codebook
 ) -> pa.DataFrameSchema:
     """Column by column: ids unique, codes known, required cells filled."""
     import pandera.pandas as pa
 
-    required = set(_REQUIRED[dataset]) - {"excluded_by"}
-    if dataset == "artifacts":
-        # Excluded artifacts were never coded.
-        required -= {"pressure", "intended_use"}
+    required = _filled(dataset)
     # The id column comes last so the plain entry for it among the required
     # columns cannot drop the uniqueness check.
     columns = {

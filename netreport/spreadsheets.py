@@ -53,6 +53,11 @@ class Table:
         The spreadsheet row number of each row (the header is row 1).
     shown
         For each renamed column, the header the file itself uses.
+    short
+        For each row with fewer cells than the header, its row number and
+        how many cells it has; its missing cells are read as empty. Whether
+        that is allowed depends on the columns left off, which the caller
+        knows.
     """
 
     path: Path
@@ -60,6 +65,7 @@ class Table:
     rows: list[list[str | None]] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
     shown: dict[str, str] = field(default_factory=dict)
+    short: dict[int, int] = field(default_factory=dict)
 
     def column_shown(self, column: str | None) -> str | None:
         """The column name as the researcher's file writes it."""
@@ -318,6 +324,8 @@ def _add_row(table: Table, number: int, record: list, problems: list[Problem]) -
                 "separator (comma, semicolon) inside an unquoted value?",
             )
         )
+    if len(cells) < width:
+        table.short[number] = len(cells)
     table.rows.append((cells + [None] * width)[:width])
     table.row_numbers.append(number)
 

@@ -90,6 +90,14 @@ def test_blank_rows_are_skipped_but_row_numbers_kept(tmp_path: Path) -> None:
     assert table.row_numbers == [2, 5]
 
 
+def test_short_rows_are_padded_and_noted(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2\n1,2,3\n1,,\n")
+    table, problems, _ = read(path)
+    assert table.rows == [["1", "2", None], ["1", "2", "3"], ["1", None, None]]
+    assert (table.short, problems) == ({2: 2}, [])
+
+
 def test_columns_are_renamed_and_shown_as_theirs(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text(" Mention ID ,context\nM1,network\n")
