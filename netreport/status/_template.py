@@ -238,6 +238,13 @@ class _Missing(jinja2.StrictUndefined):
 
 def _unknown_variable(name: str) -> str:
     known = sorted(_FILLING.get({}))
+    if name in known:
+        # Jinja imports a neighbour's macros without the caller's names.
+        return (
+            f"{name!r} is undefined here: a macro imported from a neighbour sees "
+            "the report's values only when imported `with context` ({% from "
+            '"x.qmd.j2" import m with context %})'
+        )
     return (
         f"{name!r} is undefined{_did_you_mean(name, known)} "
         f"(a status template has: {shorten(known, 10)}; see {_GUIDE})"
