@@ -78,6 +78,9 @@ _READ_BY_REPORTS = {
     },
 }
 _ID = {"artifacts": "artifact_id", "mentions": "mention_id"}
+# The study's codes of an artifact, which it gives included artifacts only;
+# kind describes any artifact of the inventory.
+_STUDY_CODES = ("pressure", "intended_use", "secondary_intended_use")
 
 #: Every column a dataset may have, required ones first.
 DATASET_COLUMNS = {
@@ -310,6 +313,8 @@ def _check_table(
         )
         return frame
     _resolve_codes(path, dataset, frame, codebook, problems)
+    if dataset == "artifacts":
+        _clear_excluded_codes(table, frame)
     _validate(path, dataset, frame, codebook, problems)
 
     # The checks run column by column; the user reads the file row by row.
@@ -474,6 +479,37 @@ def _check_short_rows(table: Table, dataset: str, problems: list[Problem]) -> No
                     "cell separator missing from the row?",
                 )
             )
+
+
+def _clear_excluded_codes(table: Table, frame: pd.DataFrame) -> None:
+    """Read the study's codes on excluded artifacts as empty, with a warning.
+
+    A warning, not an error: coding every artifact and excluding some later
+    is a way of working, and the codes harm nothing once set aside. Kept,
+    they would be counted wherever all artifacts are.
+    """
+    excluded = frame["excluded_by"].notna()
+    found: list[tuple[int, int, str]] = []
+    for order, column in enumerate(c for c in _STUDY_CODES if c in frame.columns):
+        coded = excluded & frame[column].notna()
+        if coded.any():
+            shown = table.column_shown(column)
+            found += [
+                (row, order, f"row {row} column {shown!r} ({value!r})")
+                for row, value in frame.loc[coded, column].items()
+            ]
+            frame.loc[coded, column] = None
+    if found:
+        rows = len({row for row, _, _ in found})
+        listing = shorten((where for _, _, where in sorted(found)), 5)
+        warnings.warn(
+            f"{table.path}: codes the study gives only included artifacts, on "
+            f"{counted(rows, 'excluded artifact')}: {listing}. They were read "
+            "as empty. Empty these cells, or empty excluded_by where the "
+            "artifact belongs in the study, to silence this.",
+            NetreportWarning,
+            stacklevel=5,  # the caller of load_coded_data
+        )
 
 
 def _coded_columns(

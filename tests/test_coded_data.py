@@ -209,6 +209,14 @@ def test_excluded_artifacts_carry_no_codes(shipped: CodedData) -> None:
     assert excluded["intended_use"].isna().all()
 
 
+def test_codes_on_excluded_artifacts_are_read_as_empty(tmp_path: Path) -> None:
+    case = CASES / "excluded_artifact_with_codes"
+    data, _ = load_quietly(case_dir(tmp_path, case))
+    codes = data.excluded[["pressure", "intended_use", "secondary_intended_use"]]
+    assert codes.isna().all().all()
+    assert list(data.included["pressure"]) == ["technical_rational"] * 3
+
+
 def test_fingerprint_names_each_file(shipped: CodedData) -> None:
     prints = shipped.fingerprint()
     assert set(prints) == {"codebook", "artifacts", "mentions"}
