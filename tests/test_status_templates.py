@@ -232,6 +232,27 @@ def test_all_sections_give_all_values(data) -> None:
     assert names_in(context_of(data, SECTIONS)) == every
 
 
+@pytest.mark.parametrize(
+    ("audience", "overmade", "overused"),
+    [
+        # Members see every share: one use leans each way.
+        ("members", "Improvement", "Relationship management"),
+        # The funder sees both shares of improvement only, which was made
+        # more than used: it is not also the use that outran production.
+        ("funder", "Improvement", None),
+    ],
+)
+def test_creation_against_use_names_a_use_only_for_the_way_it_leans(
+    audience: str, overmade: str, overused: str | None
+) -> None:
+    shipped = load_coded_data(ROOT / "data")
+    context = context_of(
+        shipped, ["creation_vs_use"], period="2020-21", audience=audience
+    )
+    assert context.facts["most_overmade"] == overmade
+    assert context.facts["most_overused"] == overused
+
+
 def test_the_guide_documents_every_name_and_section() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     context = context_of(load_coded_data(ROOT / "data"), SECTIONS, period="2020-21")
@@ -444,9 +465,9 @@ ABOUT = "; see templates/status/README.md)"
         (
             '{% from "_macros.qmd.j2" import count %}\n{{ count() }}\n',
             ("headline",),
-            "line 2: UndefinedError: 'facts' is undefined here: a macro imported "
-            "from a neighbour sees the report's values only when imported `with "
-            'context` ({% from "x.qmd.j2" import m with context %})',
+            "line 2: UndefinedError: 'facts' is undefined here: a neighbour "
+            "imported or included without context does not see the report's "
+            'values; write {% from "x.qmd.j2" import m with context %}',
         ),
         (
             "{{ fact.artifacts }}\n",

@@ -471,10 +471,13 @@ def _creation_vs_use(context: StatusContext, view: _View, counts: _Counts) -> No
         "What artifacts were made for against what they were used for.",
         markdown,
     )
-    # None when no use has both shares shown: a template tests the fact,
-    # so it must exist whenever the section does.
-    context.facts["most_overmade"] = min(gaps, key=gaps.get) if gaps else None
-    context.facts["most_overused"] = max(gaps, key=gaps.get) if gaps else None
+    # Each is None when no use with both shares shown leans its way (a
+    # template tests the fact, so it exists whenever the section does). With
+    # one share hidden, the one use left must not be both at once.
+    overmade = min(gaps, key=gaps.get, default=None)
+    overused = max(gaps, key=gaps.get, default=None)
+    context.facts["most_overmade"] = overmade if gaps.get(overmade, 0) < 0 else None
+    context.facts["most_overused"] = overused if gaps.get(overused, 0) > 0 else None
 
 
 def _disuse(context: StatusContext, view: _View, counts: _Counts) -> None:

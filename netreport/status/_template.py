@@ -241,9 +241,9 @@ def _unknown_variable(name: str) -> str:
     if name in known:
         # Jinja imports a neighbour's macros without the caller's names.
         return (
-            f"{name!r} is undefined here: a macro imported from a neighbour sees "
-            "the report's values only when imported `with context` ({% from "
-            '"x.qmd.j2" import m with context %})'
+            f"{name!r} is undefined here: a neighbour imported or included "
+            "without context does not see the report's values; write "
+            '{% from "x.qmd.j2" import m with context %}'
         )
     return (
         f"{name!r} is undefined{_did_you_mean(name, known)} "
@@ -313,13 +313,13 @@ def _check_sections(environment, template: Path, values: Mapping[str, Any]) -> N
     listed = values.get("sections")
     if not listed:
         return
-    named, whole = _named_in(environment, template.name)
+    used, whole = _named_in(environment, template.name)
     unshown = [
         section
         for section in listed
         if section in SECTION_VALUES
         and not any(
-            name in named or name.split(".", 1)[0] in whole
+            name in used or name.split(".", 1)[0] in whole
             for name in SECTION_VALUES[section]
         )
     ]
