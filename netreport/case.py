@@ -13,11 +13,14 @@ touches.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
 from netreport.coded_data import CodedData, load_coded_data
+from netreport.errors import NetreportError, NetreportWarning
+from netreport.periods import check_mention_years
 from netreport.published import Audit, PublishedFigure, audit_published, load_published
 from netreport.rebuild import record_read
 
@@ -55,10 +58,29 @@ def _contents_key(data_dir: Path) -> str:
 @cache
 def _load(data_dir: Path, key: str) -> Case:
     loaded = load_coded_data(data_dir)
+    _warn_about_mention_years(loaded)
     data = _RecordedData(**{f.name: getattr(loaded, f.name) for f in fields(loaded)})
     published_path = data_dir / "published.yml"
     published = load_published(published_path, data) if published_path.exists() else []
     return _RecordedCase(data, published, audit_published(loaded, published))
+
+
+def _warn_about_mention_years(data: CodedData) -> None:
+    """Say at check and build what `netreport status` would stop on.
+
+    A warning, not an error: the case report pools the years and is right
+    without the school years of the mentions; only the status reports,
+    one per school year, need them.
+    """
+    try:
+        check_mention_years(data)
+    except NetreportError as err:
+        warnings.warn(
+            f"{err} Until then netreport status stops on this; the case report "
+            "counts the mentions with the artifacts of every year.",
+            NetreportWarning,
+            stacklevel=4,  # the caller of load_case
+        )
 
 
 class _RecordedData(CodedData):

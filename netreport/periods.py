@@ -19,6 +19,7 @@ from netreport.coded_data import CodedData, is_school_year
 from netreport.errors import NetreportError, shorten
 
 __all__ = [
+    "check_mention_years",
     "check_period",
     "count_by_period",
     "school_year_of",
@@ -85,6 +86,25 @@ def check_period(data: CodedData, period: str) -> None:
         )
 
 
+def check_mention_years(data: CodedData) -> None:
+    """Raise `NetreportError` unless each mention has a known school year.
+
+    Mentions carry no date: without a ``school_year`` column they belong to
+    the one school year of the artifacts, which artifacts spanning several
+    years do not have.
+    """
+    if "school_year" in data.mentions.columns or data.mentions.empty:
+        return
+    years = sorted(set(_artifact_years(data)))
+    if len(years) > 1:
+        raise NetreportError(
+            f"{data.files['mentions']}: the artifacts span the school years "
+            f"{shorten(years)}, but the mentions have no school_year column, so "
+            "it is not known which year each interview spoke of. Add a "
+            "school_year column (YYYY-YY, e.g. 2020-21) to the mentions file."
+        )
+
+
 def select_period(data: CodedData, period: str) -> CodedData:
     """The artifacts and mentions of one school year, as a `CodedData`.
 
@@ -107,14 +127,8 @@ def _mentions_of(data: CodedData, period: str) -> pd.DataFrame:
     mentions = data.mentions
     if "school_year" in mentions.columns:
         return mentions[mentions["school_year"] == period]
-    years = sorted(set(_artifact_years(data)))
-    if len(years) > 1 and len(mentions):
-        raise NetreportError(
-            f"{data.files['mentions']}: the artifacts span the school years "
-            f"{shorten(years)}, but the mentions have no school_year column, so "
-            "it is not known which year each interview spoke of. Add a "
-            "school_year column (YYYY-YY, e.g. 2020-21) to the mentions file."
-        )
+    check_mention_years(data)
+    years = set(_artifact_years(data))
     return mentions if period in years or not years else mentions.iloc[:0]
 
 
