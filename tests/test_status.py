@@ -469,7 +469,12 @@ def test_a_report_that_names_an_interviewee_is_not_published(
     # publish check as the case report, and no report is written.
     from netreport.publish_check import PublishCheckError
 
-    copy = with_template(project, tmp_path, "---\ntitle: x\n---\n\nAs H3 told us.\n")
+    # It names a value of each of the funder's sections, as a template must.
+    body = (
+        "---\ntitle: x\n---\n\n{% set shown = [facts.artifacts, tables.trend, "
+        "figures.intended_use, tables.actual_use] %}\nAs H3 told us.\n"
+    )
+    copy = with_template(project, tmp_path, body)
     data = load_coded_data(copy / "data")
     jobs = plan_status(
         copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
