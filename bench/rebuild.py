@@ -11,7 +11,10 @@ runs it, for each case but the last, which runs in this process:
 - one chapter: a sentence added to ``index.qmd``, which reads no data file;
 - one data file again, in a process that has built before, as ``netreport
   preview`` rebuilds (no goal of its own; the goal above is for a fresh
-  ``netreport build``).
+  ``netreport build``);
+- no change and one data file again, once ``netreport status`` has put the
+  three audiences' reports in the site: a build then also checks them and,
+  after the data change, renders all three again.
 
 Each case runs several times; the median is reported. Run with
 ``.venv/bin/python bench/rebuild.py [--runs N]``.
@@ -36,7 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("_quarto.yml", "index.qmd", "references.qmd", "references.bib")
 PROJECT_DIRS = ("chapters", "data")
-GOALS = {"no change": 0.5, "one data file": 3.0}
+GOALS = {
+    "no change": 0.5,
+    "one data file": 3.0,
+    "no change, with status reports": 0.5,
+    "one data file, with status reports": 3.0,
+}
 
 
 def copy_project(target: Path) -> Path:
@@ -48,19 +56,23 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def netreport_build(project: Path) -> tuple[float, str]:
-    """Wall seconds of one ``netreport build`` and what it printed."""
+def netreport(project: Path, *command: str) -> tuple[float, str]:
+    """Wall seconds of one ``netreport`` command and what it printed."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "netreport.cli", "build", "--project", str(project)],
+        [sys.executable, "-m", "netreport.cli", *command, "--project", str(project)],
         capture_output=True,
         text=True,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"the build failed:\n{done.stderr}")
+        raise SystemExit(f"netreport {command[0]} failed:\n{done.stderr}")
     return elapsed, done.stderr
+
+
+def netreport_build(project: Path) -> tuple[float, str]:
+    return netreport(project, "build")
 
 
 def recode_one_mention(project: Path, run: int) -> None:
@@ -139,6 +151,13 @@ def main() -> None:
                 project, args.runs
             ),
         }
+        shutil.copy2(ROOT / "status.yml", project / "status.yml")
+        shutil.copytree(ROOT / "templates", project / "templates")
+        netreport(project, "status", "--audience", "all", "--all-periods")
+        cases["no change, with status reports"] = measure(project, None, args.runs)
+        cases["one data file, with status reports"] = measure(
+            project, recode_one_mention, args.runs
+        )
     result = {
         "benchmark": "incremental rebuilds of the case report",
         "machine": f"{platform.machine()}, {platform.python_version()}",

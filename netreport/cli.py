@@ -253,14 +253,13 @@ def _status(args: argparse.Namespace) -> int:
 
     from netreport.coded_data import load_coded_data
     from netreport.provenance import collect_provenance
-    from netreport.status import plan_status, render_status
+    from netreport.status import plan_status, render_status, status_stamp
 
     project = args.project.resolve()
     data_dir = args.data.resolve()
     data = load_coded_data(data_dir)
     # One stamp for the whole run, so every executor writes the same bytes.
-    full = collect_provenance(project, data).stamp()
-    stamp = {key: full[key] for key in ("Code", "netreport", "Built") if key in full}
+    stamp = status_stamp(collect_provenance(project, data).stamp())
     jobs = plan_status(
         project, data, data_dir,
         audiences=args.audience or ["all"],
@@ -290,6 +289,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from netreport.rebuild import StatusReportError
+
     try:
         if args.engine == "embedded":
             return _build_embedded(args)
@@ -300,6 +301,11 @@ def _build(args: argparse.Namespace) -> int:
         raise InputError(
             error.problems, f"{error.advice} The last good build was left as it was."
         ) from None
+    except StatusReportError as error:
+        # The case report was published; only status reports kept old files.
+        for line in error.lines:
+            _console.print(line)
+        raise NetreportError(str(error)) from None
     except NetreportError as error:
         from netreport.publish_check import PublishCheckError
 
@@ -359,6 +365,12 @@ def _build_embedded(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if outcome.skipped:
         _console.print(f"nothing to rebuild: no input changed ({elapsed:.2f} s)")
+        return 0
+    if outcome.result is None:
+        _console.print(
+            f"brought the status reports up to date in {elapsed:.1f} s; the case "
+            "report was unchanged"
+        )
         return 0
     result, audit = outcome.result, outcome.case.audit
     _console.print(

@@ -23,6 +23,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ from netreport.errors import NetreportError
 
 if TYPE_CHECKING:
     from watchfiles import Change
+
+    from netreport.rebuild import BuildOutcome
 
 __all__ = ["PreviewServer", "preview"]
 
@@ -189,6 +192,7 @@ def preview(
     site = load_book_config(project_dir).output_dir
 
     def rebuild() -> None:
+        started = time.perf_counter()
         try:
             outcome = build(project_dir)
         except NetreportError as error:
@@ -197,6 +201,7 @@ def preview(
             return
         for line in outcome.lines:
             say(line)
+        say(_summary(outcome, time.perf_counter() - started))
         server.built(None)
 
     # Bind first: a port already in use should fail before a build, not after.
@@ -223,6 +228,22 @@ def preview(
         say("stopped")
     finally:
         server.stop()
+
+
+def _summary(outcome: BuildOutcome, seconds: float) -> str:
+    """One line after a build's own: what it made, and how long it took."""
+    if outcome.skipped:
+        return f"nothing to rebuild: no input changed ({seconds:.2f} s)"
+    if outcome.result is None:
+        return (
+            f"brought the status reports up to date in {seconds:.1f} s; the case "
+            "report was unchanged"
+        )
+    result = outcome.result
+    return (
+        f"built {len(result.pages)} pages and {result.pdf.name} in {seconds:.1f} s; "
+        "open pages reload"
+    )
 
 
 def _changed_sources(changes: Collection[tuple[Change, str]]) -> list[Path]:

@@ -569,7 +569,7 @@ def build(
             status = StatusCache().up_to_date(project_dir, output_dir / "status")
             if status is None:
                 logger.info("the case report is unchanged; its status reports not")
-                lines += _refresh_status(project_dir, output_dir, options, force)
+                lines = _refresh_status(project_dir, output_dir, options, force, lines)
                 return BuildOutcome(lines, skipped=False, figures=figures)
             logger.info("nothing changed since the last build; outputs kept")
             lines += _under(output_dir / "status", project_dir, status)
@@ -657,8 +657,8 @@ def _render(
     lines = _report(cache, outputs, old_outputs, result, output_dir)
     _save_state(project_dir, output_dir, options, code, cache, config, case,
                 outputs, provenance, figures)  # fmt: skip
-    lines += _refresh_status(
-        project_dir, output_dir, options, force, case.data, provenance.stamp()
+    lines = _refresh_status(
+        project_dir, output_dir, options, force, lines, case.data, provenance.stamp()
     )
     return BuildOutcome(lines, False, result, case, figures)
 
@@ -668,10 +668,12 @@ def _refresh_status(
     output_dir: Path,
     options: Mapping[str, Any],
     force: bool,
+    lines: list[str],
     data: Any = None,
     stamp: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Bring the site's status reports up to date; one line per report.
+    """Bring the site's status reports up to date: the case report's `lines`
+    and one more per report.
 
     Runs once the case report is in place, so a status report that fails
     leaves a built case report and its own last good files.
@@ -684,15 +686,16 @@ def _refresh_status(
 
         data = load_coded_data(project_dir / "data")
         stamp = collect_provenance(project_dir, data, options["version"]).stamp()
-    lines: list[str] = []
+    done: list[str] = []
     try:
         refresh_status(
             project_dir, data, project_dir / "data", output_dir,
-            stamp=stamp or {}, on_line=lines.append, force=force,
+            stamp=stamp or {}, on_line=done.append, force=force,
         )  # fmt: skip
     except NetreportError as error:
+        lines = lines + _under(output_dir / "status", project_dir, done)
         raise StatusReportError(lines, error) from None
-    return _under(output_dir / "status", project_dir, lines)
+    return lines + _under(output_dir / "status", project_dir, done)
 
 
 def _under(folder: Path, project_dir: Path, lines: list[str]) -> list[str]:
@@ -702,7 +705,10 @@ def _under(folder: Path, project_dir: Path, lines: list[str]) -> list[str]:
 
 
 class StatusReportError(NetreportError):
-    """A status report failed after the case report was built and published."""
+    """A status report failed after the case report was built and published.
+
+    `lines` says what the build did up to then, one line per output.
+    """
 
     def __init__(self, lines: list[str], error: NetreportError) -> None:
         self.lines = lines

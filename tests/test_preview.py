@@ -99,6 +99,7 @@ def test_a_chapter_edit_rebuilds_and_a_bad_one_keeps_the_last_good_site(
     preview.wait_for_state(lambda s: s["build"] == 2)
     assert "A sentence added in preview." in preview.get("chapters/mentions.html")
     preview.wait_for(r"chapters/mentions\.qmd: ran again, its source changed")
+    preview.wait_for(r"built 3 pages and rebuild-report\.pdf in [\d.]+ s")
 
     chapter.write_text(chapter.read_text() + "\n```{python}\n1 / 0\n```\n")
     state = preview.wait_for_state(lambda s: s["error"] is not None)
