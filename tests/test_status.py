@@ -13,7 +13,7 @@ from site_projects import snapshot
 
 from netreport.cli import main
 from netreport.coded_data import load_coded_data
-from netreport.errors import NetreportError
+from netreport.errors import NetreportError, NetreportWarning
 from netreport.status import (
     TemplateError,
     build_context,
@@ -242,6 +242,38 @@ def test_bad_config_is_a_yaml_path(tmp_path: Path, message: str, edit) -> None:
     with pytest.raises(NetreportError) as caught:
         load_status_config(tmp_path)
     assert message in str(caught.value)
+
+
+def test_a_codebook_without_relationship_management_still_reports(
+    project: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
+    codebook = copy / "data" / "codebook.yml"
+    text = codebook.read_text(encoding="utf-8")
+    # The actual use renamed; the data's old code is read through the alias.
+    use = text.index("  actual_use:")
+    text = text[:use] + text[use:].replace(
+        "      relationship_management:\n        label: Relationship management",
+        "      partner_support:\n        label: Partner support",
+        1,
+    )
+    text = text.replace("aliases: [accountability]\n      disuse:",
+                        "aliases: [accountability, relationship_management]\n"
+                        "      disuse:")  # fmt: skip
+    text = text.replace("parent: relationship_management", "parent: partner_support")
+    codebook.write_text(text, encoding="utf-8")
+    with pytest.warns(NetreportWarning, match="renamed codes read as their current"):
+        data = load_coded_data(copy / "data")
+    assert "relationship_management" not in data.codebook["actual_use"].code_names
+
+    jobs = plan_status(
+        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
+    )
+    [page] = render_status(jobs, executor="serial")
+    html = text_of(page)
+    assert "Partner support" in html
+    assert "of the described uses served" not in html
 
 
 # -- sandbox ---------------------------------------------------------------------

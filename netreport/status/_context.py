@@ -436,8 +436,9 @@ def _actual_use(context: StatusContext, view: _View, counts: _Counts) -> None:
     )
     context.facts["top_actual_use"] = _top(result)
     share = percentages(result, base="column")["count"]
-    relationship = counts.data.codebook["actual_use"].codes
-    label = next(c.label for c in relationship if c.name == "relationship_management")
+    # A codebook of other uses may have no relationship management at all.
+    codes = counts.data.codebook["actual_use"].codes
+    label = next((c.label for c in codes if c.name == "relationship_management"), None)
     context.facts["relationship_share"] = _percent_or_none(share.get(label))
 
 
