@@ -19,8 +19,8 @@ server running as another user must be able to read.
 Temporary directories carry the id of the process that made them. Every
 build, even one with nothing to rebuild, removes the ones whose process is
 gone, left by a killed build, and logs it (`clean_leftovers`). The module
-uses the standard library only, so that check costs a build with nothing
-to do next to nothing.
+uses the standard library (and netreport's errors) only, so that check
+costs a build with nothing to do next to nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from netreport.errors import NetreportError
+
 __all__ = ["CARRIED_OVER", "clean_leftovers", "staged_output"]
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,20 @@ _RENAME_EXCHANGE = 2
 
 @contextlib.contextmanager
 def staged_output(output_dir: Path) -> Iterator[Path]:
-    """Yield an empty directory that replaces `output_dir` if the block succeeds."""
+    """Yield an empty directory that replaces `output_dir` if the block succeeds.
+
+    Raises
+    ------
+    NetreportError
+        Before anything is written, when `output_dir` is a file: the swap
+        would put the site in its place and hide the file away.
+    """
+    if output_dir.exists() and not output_dir.is_dir():
+        raise NetreportError(
+            f"{output_dir}: a file is there, not a folder, and the built site "
+            "would replace it; move the file away, or set another output-dir "
+            "in _quarto.yml (or pass --output-dir)"
+        )
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output_dir)
     staging = _make_dir(output_dir.parent, f".{output_dir.name}.render-{os.getpid()}-")

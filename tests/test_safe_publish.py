@@ -233,3 +233,15 @@ def test_a_released_site_can_be_read_by_a_web_server_running_as_another_user(
     assert modes["_site"] == modes["_site/versions/1.0.0"] == 0o755
     assert {m for p, m in modes.items() if (project / p).is_dir()} == {0o755}
     assert {m for p, m in modes.items() if (project / p).is_file()} == {0o644}
+
+
+def test_an_output_dir_that_is_a_file_is_refused_and_kept(tmp_path):
+    from netreport.errors import NetreportError
+
+    notes = tmp_path / "_site"
+    notes.write_text("a file of the user's\n")
+    refused = pytest.raises(NetreportError, match="_site: a file is there, not a")
+    with refused, staged_output(notes) as staging:
+        (staging / "index.html").write_text("<html></html>")
+    assert notes.read_text() == "a file of the user's\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]
