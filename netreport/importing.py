@@ -310,14 +310,27 @@ def _check(data_dir: Path, datasets: dict[str, _Dataset]) -> None:
         for dataset, rows in datasets.items():
             _write_csv(trial / f"{dataset}.csv", rows)
         try:
-            load_coded_data(trial)
+            # Caught to be raised again naming the project's files, not the
+            # trial copies, which are gone once the import ends.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                load_coded_data(trial)
         except InputError as err:
             fixed = [_origin(p, trial, data_dir, datasets) for p in err.problems]
             raise InputError(
                 fixed, f"Nothing was written to data/. {err.advice}"
             ) from None
+        for warning in caught:
+            text = _untrial(str(warning.message), staging, data_dir)
+            warnings.warn(text, warning.category, stacklevel=3)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _untrial(text: str, staging: Path, data_dir: Path) -> str:
+    """`text` with the paths of the trial copy made the project's own."""
+    text = text.replace(str(staging / "data"), str(data_dir))
+    return text.replace(str(staging), str(data_dir.parent))
 
 
 def _origin(
@@ -336,7 +349,7 @@ def _origin(
             where = made.origins[0][0]
             return dataclasses.replace(problem, file=where, column=column)
     return dataclasses.replace(
-        problem, file=problem.file.replace(str(trial), str(data_dir))
+        problem, file=_untrial(problem.file, trial.parent, data_dir)
     )
 
 

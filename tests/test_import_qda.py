@@ -245,3 +245,36 @@ def test_fixtures_are_what_the_script_makes(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in FIXTURES.glob("*.q*")}
     subprocess.run([sys.executable, str(FIXTURES / "make_fixtures.py")], check=True)
     assert {p: p.read_bytes() for p in FIXTURES.glob("*.q*")} == before
+
+
+def test_a_warning_of_the_trial_load_names_the_projects_file(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    artifacts = root / "data" / "artifacts.csv"
+    text = artifacts.read_text(encoding="utf-8")
+    text = text.replace("A0012,2020-07-05,template,not_final_version,,,",
+                        "A0012,2020-07-05,template,not_final_version,"
+                        "technical_rational,,")  # fmt: skip
+    artifacts.write_text(text, encoding="utf-8")
+    with pytest.warns(Warning) as caught:
+        import_file(FIXTURES / "qualcoder_style.qdpx", root)
+    shown = " ".join(str(w.message) for w in caught)
+    assert str(artifacts) in shown
+    assert ".import-" not in shown
+
+
+def test_a_mapping_problem_of_the_trial_load_names_the_projects_config(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path)
+    artifacts = root / "data" / "artifacts.csv"
+    rows = [line.split(",") for line in artifacts.read_text().splitlines()]
+    kind = rows[0].index("kind")
+    artifacts.write_text(
+        "".join(",".join(r[:kind] + r[kind + 1 :]) + "\n" for r in rows)
+    )
+    (root / "netreport.yml").write_text("columns:\n  artifacts:\n    kind: Sort\n")
+    with pytest.raises(InputError) as raised:
+        import_file(FIXTURES / "qualcoder_style.qdpx", root)
+    files = {problem.file for problem in raised.value.problems}
+    assert f"{root / 'netreport.yml'}: columns.artifacts.kind" in files
+    assert not [f for f in files if ".import-" in f]
