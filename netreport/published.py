@@ -144,17 +144,25 @@ class Audit:
             + "|",
         ]
         for r in self.rows:
-            mark = (
-                "yes"
-                if r.reproduced
-                else "**no**: "
-                + (r.figure.note or "no explanation is recorded in published.yml")
-            )
+            mark = "yes" if r.reproduced else f"**no**: {_why(r)}"
             lines.append(
                 f"| {r.figure.where} | {_cell(r.figure.statement)} | "
                 f"{_cell(r.figure.printed)} | {_cell(r.shown)} | {_cell(mark)} |"
             )
         return "\n".join(lines)
+
+
+def _why(row: AuditRow) -> str:
+    """Why a figure was not reproduced, for a reader of the audit table."""
+    why = row.figure.note or "no explanation is recorded in published.yml"
+    printed = row.figure.printed.strip()
+    if row.expected and row.expected != printed:
+        # Else the row reads "839 | 839 | no", which no reader can follow.
+        why = (
+            f"published.yml gives the value {row.expected}, not the printed "
+            f"{printed}; {why}"
+        )
+    return why
 
 
 def _cell(text: str) -> str:

@@ -448,6 +448,7 @@ def test_an_unreachable_dask_scheduler_fails_within_seconds(tmp_path):
         result.stderr
     )
     assert "after 1 s" in result.stderr
+    assert "longer --connect-timeout" in " ".join(result.stderr.split())
     assert elapsed < 20
 
 

@@ -94,6 +94,15 @@ def test_a_mismatch_names_the_value_compared(case, figure_id, value, discrepancy
     assert row.discrepancy == discrepancy
 
 
+def test_the_audit_table_names_a_mistyped_value(case):
+    figure = next(f for f in case.published if f.id == "artifacts-included")
+    wrong = type(figure)(**{**figure.__dict__, "value": 840})
+    markdown = audit_published(case.data, [wrong])._repr_markdown_()
+    assert "| 839 | 839 | **no**: published.yml gives the value 840, not the " in (
+        markdown
+    )
+
+
 def test_the_audit_table_shows_the_note_for_a_mismatch(case):
     markdown = case.audit._repr_markdown_()
     assert "| Table 8 | Share of artifacts intended for relationship management |" in (

@@ -461,7 +461,8 @@ def _on_dask(jobs: Sequence[StatusJob], scheduler: str | None, done) -> list[str
         client = Client(scheduler)
     except OSError as exc:
         raise NetreportError(
-            f"--scheduler {scheduler}: cannot connect: {exc}"
+            f"--scheduler {scheduler}: cannot connect: {exc}; is a scheduler "
+            "running there? One slow to answer may need a longer --connect-timeout"
         ) from None
     with client:
         futures = client.map(render_status_job, list(jobs), pure=False)
