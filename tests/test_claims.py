@@ -72,3 +72,22 @@ def test_false_claim_fails_the_build_and_keeps_the_site(tmp_path: Path) -> None:
         "choose its wording."
     )
     assert snapshot(tmp_path / "_site") == before
+
+
+def test_real_data_stops_the_shipped_book_at_the_reconstruction_section(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from netreport.rebuild import build
+
+    root = Path(__file__).parent.parent
+    for name in ("_quarto.yml", "index.qmd", "references.qmd", "references.bib"):
+        shutil.copy(root / name, tmp_path / name)
+    for name in ("chapters", "data"):
+        shutil.copytree(root / name, tmp_path / name)
+    (tmp_path / "data" / "reconstruction.yml").unlink()  # as a user's data has none
+
+    with pytest.raises(CellError, match=r"^index\.qmd, line \d+: .*reconstruction"):
+        build(tmp_path)
+    assert not (tmp_path / "_site").exists()
