@@ -45,6 +45,22 @@ def case_book_site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def status_site(tmp_path_factory) -> Path:
+    """Every audience's status report, and the indexes, as a site of its own."""
+    from netreport.coded_data import load_coded_data
+    from netreport.status import plan_status, render_status
+
+    project = copy_repo_project(tmp_path_factory.mktemp("status") / "report")
+    data = load_coded_data(project / "data")
+    site = project / "_site" / "status"
+    jobs = plan_status(
+        project, data, project / "data", all_periods=True, output_dir=site
+    )
+    render_status(jobs, executor="serial")
+    return site
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by playwright."""
     from browser_session import launch, require_browser
@@ -63,6 +79,13 @@ def report_survey(browser, report_site):
     from browser_session import survey_site
 
     return survey_site(browser, report_site)
+
+
+@pytest.fixture(scope="session")
+def status_survey(browser, status_site):
+    from browser_session import survey_site
+
+    return survey_site(browser, status_site)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASE_BOOK = FIXTURES / "case_book"
 MINI_BOOK = FIXTURES / "mini_book"
 PROJECT_FILES = ("_quarto.yml", "index.qmd", "chapters", "references.bib",
-                 "references.qmd", "data")  # fmt: skip
+                 "references.qmd", "data", "status.yml", "templates")  # fmt: skip
 
 
 def copy_project(source: Path, target: Path, *, data: Path = DATA) -> Path:

@@ -14,7 +14,9 @@ from netreport.errors import NetreportError
 from netreport.figures import OKABE_ITO
 
 
-@pytest.mark.parametrize("survey", ["report_survey", "case_book_survey"])
+@pytest.mark.parametrize(
+    "survey", ["report_survey", "case_book_survey", "status_survey"]
+)
 def test_axe_finds_no_violation_on_any_page(survey, request):
     surveys = request.getfixturevalue(survey)
     assert surveys
@@ -43,7 +45,7 @@ def _pages(site: Path) -> dict[str, str]:
     return {n: (site / n).read_text(encoding="utf-8") for n in pages_of(site)}
 
 
-@pytest.mark.parametrize("site", ["report_site", "case_book_site"])
+@pytest.mark.parametrize("site", ["report_site", "case_book_site", "status_site"])
 def test_tables_have_captions_and_header_cells(site, request):
     for name, html in _pages(request.getfixturevalue(site)).items():
         for table in re.findall(r"<table.*?</table>", html, flags=re.S):

@@ -26,7 +26,9 @@ def _visit(browser, url: str):
     return page, survey.problems
 
 
-@pytest.mark.parametrize("survey", ["report_survey", "case_book_survey"])
+@pytest.mark.parametrize(
+    "survey", ["report_survey", "case_book_survey", "status_survey"]
+)
 def test_every_page_loads_cleanly_with_working_links(survey, request):
     surveys = request.getfixturevalue(survey)
     assert surveys

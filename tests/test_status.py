@@ -72,6 +72,7 @@ def test_the_index_names_audiences_by_title_and_links_only_what_exists(
         listed = f">{audience.title}</h2>" in page
         assert listed == audience.external
     assert ">District</h2>" not in page and "members/" not in page
+    assert page.index("for funders</h2>") < page.index("for district leaders</h2>")
     assert "Download the PDF" not in page and "index.pdf" not in page
     assert "Skip to the chapter" not in page
     assert ">Skip to main content</a>" in page

@@ -513,7 +513,10 @@ def _write_index(
     if not reports:
         lines.append("No status reports have been published here yet.")
     base = index.parent
-    for folder in sorted({p.parent for p in reports}):
+    # Audiences in the order of status.yml; a folder of one no longer there last.
+    order = {name: i for i, name in enumerate(titles)}
+    folders = {p.parent for p in reports}
+    for folder in sorted(folders, key=lambda f: (order.get(f.name, len(order)), f)):
         if titles:
             name = folder.name
             lines += [f"## {titles.get(name, name.capitalize())}", ""]
