@@ -393,9 +393,12 @@ def _text_of(path: Path) -> str:
     text = path.read_bytes().decode("utf-8", errors="replace")
     if suffix in _MARKUP:
         # Tags become spaces so that table cells stay apart; attribute values
-        # (alt text, titles) are read as text too.
+        # (alt text, titles) and comments are read as text too: matplotlib
+        # draws a figure's words as shapes and writes each in a comment.
         attributes = " ".join(re.findall(r"=\s*\"([^\"]*)\"", text))
-        text = re.sub(r"<[^>]*>", " ", text) + " " + attributes
+        comments = " ".join(re.findall(r"<!--(.*?)-->", text, flags=re.DOTALL))
+        text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
+        text = re.sub(r"<[^>]*>", " ", text) + f" {attributes} {comments}"
         return html.unescape(text)
     return text
 

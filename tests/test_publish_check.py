@@ -113,6 +113,29 @@ def test_six_words_of_an_excerpt_are_found(tmp_path, case, canaries):
     assert "1 mention(s) (M008)" in leak.detail
 
 
+def test_words_drawn_in_a_figure_are_found(tmp_path, case, canaries):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    excerpt, interviewee = canaries[1]["excerpt"][2], canaries[1]["interviewee"][0]
+    figure, axes = pyplot.subplots()
+    axes.bar([interviewee, "other"], [3, 4])
+    axes.set_title(" ".join(excerpt.split()[:8]))
+    svg = tmp_path / "fig.svg"
+    figure.savefig(svg, format="svg")
+    pyplot.close(figure)
+    drawn = svg.read_text(encoding="utf-8")
+    assert "<text" not in drawn  # the words are shapes, named in comments only
+
+    site = _site(tmp_path, {"index_files/fig-use.svg": drawn})
+    assert _kinds(site, case) == [
+        ("index_files/fig-use.svg", "interviewee id"),
+        ("index_files/fig-use.svg", "excerpt"),
+    ]
+
+
 def test_excerpts_are_found_in_pdf_text_across_hyphenated_lines(
     tmp_path, case, canaries
 ):
