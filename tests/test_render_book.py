@@ -41,6 +41,7 @@ def test_public_api_is_small() -> None:
         "CrossRef",
         "ExecutedChapter",
         "RenderResult",
+        "escape_markdown",
         "execute_chapter",
         "render_document",
         "render_project",

@@ -245,6 +245,26 @@ def test_bad_config_is_a_yaml_path(tmp_path: Path, message: str, edit) -> None:
     assert message in str(caught.value)
 
 
+def test_a_label_holding_markup_reads_as_text_in_every_report(
+    project: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
+    codebook = copy / "data" / "codebook.yml"
+    label = "<script>window.x = 1</script>Improve *now*"
+    text = codebook.read_text(encoding="utf-8")
+    use = text.index("  actual_use:")
+    text = text[:use] + text[use:].replace("label: Improvement", f"label: '{label}'", 1)
+    codebook.write_text(text, encoding="utf-8")
+    data = load_coded_data(copy / "data")
+
+    jobs = plan_status(copy, data, copy / "data", periods=["2020-21"])
+    for page in render_status(jobs, executor="serial"):
+        html = text_of(page)
+        assert "<script>" not in html and "<em>now</em>" not in html
+        assert "&lt;script&gt;window.x = 1&lt;/script&gt;Improve *now*" in html
+
+
 def test_a_codebook_without_relationship_management_still_reports(
     project: Path, tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from netreport.errors import NetreportError
 from netreport.render._book import ChapterExecutor, render_book
 from netreport.render._crossref import CrossRef
+from netreport.render._display import escape_markdown
 from netreport.render._document import render_document
 from netreport.render._execute import CellError, ExecutedChapter, execute_chapter
 from netreport.render._quarto import render_with_quarto
@@ -40,6 +41,7 @@ __all__ = [
     "CrossRef",
     "ExecutedChapter",
     "RenderResult",
+    "escape_markdown",
     "execute_chapter",
     "render_document",
     "render_project",

@@ -49,6 +49,9 @@ _SVG_HASHSALT = "netreport"
 # Characters by which a data value would become HTML, a link, math or a
 # citation instead of text.
 _MARKUP = re.compile(r"([\\<>&\[\]@$])")
+# With these too, for a value that is data through and through (a code
+# label): emphasis, code, super- and subscripts.
+_ALL_MARKUP = re.compile(r"([\\<>&\[\]@$*_`~^])")
 
 
 @dataclass(frozen=True)
@@ -205,10 +208,15 @@ def _cell_text(value: Any) -> str:
     return escape_markdown(text).replace("|", r"\|").replace("\n", " ")
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: str, *, keep_emphasis: bool = True) -> str:
     """`text` as Markdown that pandoc shows literally: a data label holding
-    HTML, a link, math or ``@key`` stays text in every output."""
-    return _MARKUP.sub(r"\\\1", text)
+    HTML, a link, math or ``@key`` stays text in every output.
+
+    With `keep_emphasis` False, ``*``, ``_``, backticks, ``~`` and ``^`` are
+    escaped too. A chapter's table cells keep them, since chapters write
+    ``**bold**`` into cells on purpose.
+    """
+    return (_MARKUP if keep_emphasis else _ALL_MARKUP).sub(r"\\\1", text)
 
 
 def _is_dataframe(value: Any) -> bool:

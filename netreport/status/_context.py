@@ -28,6 +28,7 @@ import pandas as pd
 from netreport.codebook import Dimension
 from netreport.coded_data import CodedData
 from netreport.periods import count_by_period, select_period
+from netreport.render import escape_markdown
 from netreport.status._charts import bar_chart_svg
 from netreport.status._config import Audience, StatusConfig
 from netreport.suppression import TOTAL, Suppression, percentages, suppress
@@ -126,7 +127,18 @@ def build_context(
     for section, compute in _SECTIONS.items():
         if section in audience.sections:
             compute(context, view, counts)
+    # The template prints facts into Markdown: a code label holding markup
+    # (HTML, a link, ``*``) must read as the text it is.
+    context.facts = {k: _literal(v) for k, v in context.facts.items()}
     return context
+
+
+def _literal(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_markdown(value, keep_emphasis=False)
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    return value
 
 
 # -- counting once per school year -------------------------------------------------
@@ -313,9 +325,11 @@ def _pipe(header: list[str], rows: list[list[str]], right) -> str:
     right = set(right)
     rule = ["--:" if i in right else ":--" for i in range(len(header))]
     lines = [header, rule, *rows]
-    return "\n".join(
-        "| " + " | ".join(c.replace("|", r"\|") for c in r) + " |" for r in lines
-    )
+    return "\n".join("| " + " | ".join(_cell(c) for c in r) + " |" for r in lines)
+
+
+def _cell(text: str) -> str:
+    return escape_markdown(text, keep_emphasis=False).replace("|", r"\|")
 
 
 # Counted from each row's position among the codes (a bincount), which is
