@@ -168,7 +168,8 @@ def clean_leftovers(output_dir: Path) -> None:
 
     Looks beside `output_dir` for the ``.<name>.render-<pid>-*`` and
     ``.<name>.old-<pid>-*`` folders of builds whose process is gone; those
-    of a running build are left alone.
+    of a running build are left alone. A single page (a status report)
+    stages the same way beside itself, so `output_dir` may be a page.
     """
     if not output_dir.parent.is_dir():
         return

@@ -89,6 +89,25 @@ def test_failed_render_keeps_the_previous_files(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "site") == before
 
 
+def test_a_killed_renders_leftover_is_removed_by_the_next(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    source = write(tmp_path / "src")
+    target = tmp_path / "site" / "r.html"
+    leftover = target.parent / f".r.html.render-{ended.stdout.strip()}-abcd"
+    leftover.mkdir(parents=True)
+    (leftover / "r.html").write_text("half a page")
+
+    render_document(source, target)
+
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "netreport.css", "r.html", "r.pdf", "r_files",
+    ]  # fmt: skip
+
+
 def test_a_citation_is_refused_by_name(tmp_path: Path) -> None:
     source = write(tmp_path / "src", "# T\n\nAs @premo2023 found.\n")
     with pytest.raises(NetreportError, match="cites @premo2023, but a single"):

@@ -265,6 +265,33 @@ def test_a_label_holding_markup_reads_as_text_in_every_report(
         assert "&lt;script&gt;window.x = 1&lt;/script&gt;Improve *now*" in html
 
 
+def test_a_filled_template_is_never_written_into_the_site(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from netreport.status import _run
+
+    made: list[Path] = []
+    real = tempfile.mkdtemp
+
+    def recording(*args, **kwargs):
+        made.append(Path(real(*args, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(_run.tempfile, "mkdtemp", recording)
+    site = tmp_path / "site"
+    data = load_coded_data(project / "data")
+    jobs = plan_status(
+        project, data, project / "data", audiences=["members"],
+        periods=["2020-21"], output_dir=site,
+    )  # fmt: skip
+    render_status(jobs, executor="serial")
+    # Only the render's own staging, moved into place whole, is in the site.
+    inside = [m for m in made if site in m.parents]
+    assert made != inside and [m for m in inside if ".render-" not in m.name] == []
+
+
 def test_a_codebook_without_relationship_management_still_reports(
     project: Path, tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ from netreport.render._pandoc import HTML_OPTIONS, markdown_to_ast, write_ast
 from netreport.render._qmd import MarkdownText, QmdChapter, parse_qmd
 from netreport.render._result import RenderResult
 from netreport.render._typst import compile_pdf
+from netreport.staging import clean_leftovers
 
 __all__ = ["render_document"]
 
@@ -118,7 +119,12 @@ def render_document(
     source, html = Path(source).resolve(), Path(html).resolve()
     root = (site_root or html.parent).resolve()
     html.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{html.stem}.render-", dir=html.parent))
+    # Staged beside the page, to be moved into place; named with this
+    # process, so that the next render removes what a killed one left.
+    clean_leftovers(html)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{html.name}.render-{os.getpid()}-", dir=html.parent)
+    )
     try:
         built = _build(source, html, staging, execute, cell_timeout)
         doc, front, figures, labels = built

@@ -280,7 +280,9 @@ def render_status_job(job: StatusJob) -> str:
     }
     html = Path(job.output)
     html.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".status-", dir=html.parent.parent))
+    # The filled template is not for publishing (the members' shows every
+    # count): it is written outside the site, where no killed run leaves it.
+    work = Path(tempfile.mkdtemp(prefix="netreport-status-"))
     try:
         source = work / f"{job.period}.qmd"
         source.write_text(text, encoding="utf-8")
@@ -525,7 +527,7 @@ def _write_index(
             pdf = page.with_suffix(".pdf").relative_to(base).as_posix()
             lines.append(f"- [{page.stem}]({href}) ([PDF]({pdf}))")
         lines.append("")
-    work = Path(tempfile.mkdtemp(prefix=".status-index-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix="netreport-status-index-"))
     try:
         source = work / "index.qmd"
         source.write_text("\n".join(lines), encoding="utf-8")
