@@ -100,6 +100,8 @@ _RECORDED = {
     "excluded": "artifacts",
     "mentions": "mentions",
     "codebook": "codebook",
+    # Whether the data is a reconstruction: reconstruction.yml is there.
+    "reconstruction": "reconstruction",
 }
 
 
@@ -117,6 +119,7 @@ def _reads(data: _RecordedData) -> dict[str, list[Path]]:
         mapping = (files["codebook"].parent.parent / "netreport.yml").resolve()
         kept["_reads"] = {
             "codebook": [codebook],
+            "reconstruction": [codebook.parent / "reconstruction.yml"],
             "artifacts": [codebook, files["artifacts"].resolve(), mapping],
             "mentions": [codebook, files["mentions"].resolve(), mapping],
         }
