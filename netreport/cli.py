@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=_console, show_time=False, show_path=False)],
+        handlers=[_log_handler()],
     )
     with warnings.catch_warnings():
         warnings.simplefilter(
@@ -653,6 +653,19 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
+
+
+def _log_handler() -> logging.Handler:
+    """Rich's columns on a terminal; one whole line per record elsewhere.
+
+    Rich lays a record out to the console's width (80 columns in a pipe),
+    which would break a long path in a log file over two lines.
+    """
+    if _console.is_terminal:
+        return RichHandler(console=_console, show_time=False, show_path=False)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s %(message)s"))
+    return handler
 
 
 def _busy(what: str) -> contextlib.AbstractContextManager:

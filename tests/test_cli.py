@@ -42,12 +42,15 @@ def test_check_reports_the_shipped_case(tmp_path):
 
 
 def test_verbose_check_logs_one_line_per_stage(tmp_path):
-    quiet = _run("check", "--data", str(DATA), cwd=tmp_path)
-    verbose = _run("-v", "check", "--data", str(DATA), cwd=tmp_path)
+    # A path longer than a pipe's 80 columns: each record stays one line.
+    data = tmp_path / ("a-long-folder-name-" * 4) / "data"
+    shutil.copytree(DATA, data)
+    quiet = _run("check", "--data", str(data), cwd=tmp_path)
+    verbose = _run("-v", "check", "--data", str(data), cwd=tmp_path)
     assert verbose.returncode == 0, verbose.stderr
     stages = [
-        f"load and check the data in {DATA}",
-        f"check the published figures in {DATA / 'published.yml'}",
+        f"load and check the data in {data}",
+        f"check the published figures in {data / 'published.yml'}",
         "compare 36 published figures with the data",
     ]
     lines = [line.strip() for line in verbose.stderr.splitlines()]
