@@ -103,6 +103,10 @@ class InputError(NetreportError):
         self.advice = advice
         super().__init__(self._message())
 
+    def __reduce__(self):
+        # Sent back whole from a pool or Dask worker that loaded the data.
+        return type(self), (self.problems, self.advice)
+
     def _message(self) -> str:
         lines = [f"{counted(len(self.problems), 'problem')} in the input:"]
         for p in self.problems[:50]:

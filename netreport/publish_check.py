@@ -74,23 +74,35 @@ class Leak:
 
 
 class PublishCheckError(NetreportError):
-    """The staged site holds confidential data; it was not published."""
+    """The staged site holds confidential data; it was not published.
 
-    def __init__(self, leaks: list[Leak]) -> None:
+    `source` says what wrote it, for the advice: the chapters, or a status
+    template.
+    """
+
+    def __init__(self, leaks: list[Leak], source: str = "the chapters") -> None:
         self.leaks = leaks
+        self.source = source
         lines = [f"  {leak}" for leak in leaks[:_SHOWN]]
         if len(leaks) > _SHOWN:
             lines.append(f"  ... and {len(leaks) - _SHOWN} more")
         super().__init__(
             f"publish check: the site would publish confidential data "
             f"({len(leaks)} finding{'s' if len(leaks) != 1 else ''}); the previous "
-            "site was left in place.\n" + "\n".join(lines) + "\nRemove these from "
-            "the chapters (show counts and shares, never rows, excerpts or "
-            "interviewee ids) and build again."
+            "site was left in place.\n" + "\n".join(lines) + "\nRemove these "
+            f"from {source} (show counts and shares, never rows, excerpts or "
+            "interviewee ids) and run again."
         )
 
+    def __reduce__(self):
+        # From a pool worker the error comes back whole, not rebuilt from its
+        # message (which made each character a finding).
+        return type(self), (self.leaks, self.source)
 
-def check_site(site_dir: Path, case: Case | CodedData) -> None:
+
+def check_site(
+    site_dir: Path, case: Case | CodedData, *, source: str = "the chapters"
+) -> None:
     """Raise `PublishCheckError` if `site_dir` holds anything confidential.
 
     Parameters
@@ -99,8 +111,10 @@ def check_site(site_dir: Path, case: Case | CodedData) -> None:
         The built (staged) site.
     case
         The case the site was built from; its rows are what must not appear.
+    source
+        What wrote the site, as the error's advice names it.
     """
-    SiteCheck(case)(site_dir)
+    SiteCheck(case, source=source)(site_dir)
 
 
 def find_leaks(site_dir: Path, case: Case | CodedData) -> list[Leak]:
@@ -121,17 +135,20 @@ class SiteCheck:
     ----------
     case
         The case the site is built from; its rows are what must not appear.
+    source
+        What wrote the site, as the error's advice names it.
     """
 
-    def __init__(self, case: Case | CodedData) -> None:
+    def __init__(self, case: Case | CodedData, *, source: str = "the chapters") -> None:
         self._secrets = _secrets_of(case.data if isinstance(case, Case) else case)
+        self._source = source
         # path -> (SHA-256 of the bytes checked, what was found in them)
         self._found: dict[Path, tuple[str, list[tuple[str, str]]]] = {}
 
     def __call__(self, site_dir: Path) -> None:
         leaks = self.leaks(site_dir)
         if leaks:
-            raise PublishCheckError(leaks)
+            raise PublishCheckError(leaks, self._source)
         logger.info("publish check: no raw rows, excerpts, ids or data files")
 
     def leaks(self, site_dir: Path) -> list[Leak]:

@@ -281,3 +281,16 @@ def test_long_allowed_lists_are_cut_short(tmp_path: Path) -> None:
     assert problem.allowed.startswith("decision_making, communication_without_agenda")
     assert problem.allowed.endswith("lack_of_capacity ... and 1 more")
     assert "did you mean 'lack_of_capacity'?" in str(caught.value)
+
+
+def test_an_input_error_survives_the_trip_from_a_worker() -> None:
+    import pickle
+
+    from netreport.errors import InputError, Problem
+
+    error = InputError(
+        [Problem("data/mentions.csv", 3, "context", "skool", "school_teams", "")],
+        "Fix the file and run again.",
+    )
+    back = pickle.loads(pickle.dumps(error))
+    assert back.problems == error.problems and str(back) == str(error)

@@ -562,3 +562,11 @@ def test_a_report_that_names_an_interviewee_is_not_published(
     with pytest.raises(PublishCheckError, match="interviewee"):
         render_status(jobs, executor="serial")
     assert not list((copy / "_site" / "status").rglob("2020-21.*"))
+
+    # From a pool worker the error arrives whole, naming file and template.
+    with pytest.raises(PublishCheckError) as raised:
+        render_status(jobs, executor="process", workers=1)
+    message = str(raised.value)
+    assert "(2 findings)" in message  # the page and the PDF
+    assert "2020-21.html: interviewee id" in message
+    assert "Remove these from the template templates/status/funder.qmd.j2" in message

@@ -297,7 +297,9 @@ def render_status_job(job: StatusJob) -> str:
             stamp=stamp,
             execute=False,
             timestamp=job.timestamp,
-            check=lambda staged: check_site(staged, data),
+            check=lambda staged: check_site(
+                staged, data, source=f"the template {audience.template.as_posix()}"
+            ),
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
