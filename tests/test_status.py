@@ -369,6 +369,16 @@ def with_template(project: Path, tmp_path: Path, body: str) -> Path:
             r"10 \*\* 100000000 would have about 100,000,000 digits",
         ),
         (
+            "a\n{% set x = 2 ** 4000 %}\n{{ x * x * x }}\n",
+            r"funder\.qmd\.j2, line 3: not allowed in a status template: a product "
+            r"of numbers of 1,205 and 1,205 digits",
+        ),
+        (
+            "a\n{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}\n",
+            r"funder\.qmd\.j2: not allowed in a status template: the filled "
+            r"report passes 1,000,000 characters",
+        ),
+        (
             "a\n\n{{ ('x' * 10 ** 9) | length }}\n",
             r"funder\.qmd\.j2, line 3: not allowed in a status template: "
             r"'\*' would make a sequence of 1,000,000,000 items",
@@ -395,6 +405,29 @@ def test_templates_run_in_a_sandbox(
     )
     with pytest.raises(TemplateError, match=message):
         render_status(jobs, executor="serial")
+
+
+def test_a_template_that_runs_too_long_is_stopped(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from netreport.status import _template
+
+    monkeypatch.setattr(_template, "_MAX_SECONDS", 0.5)
+    body = (
+        "a\n{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% endfor %}{% endfor %}\n"
+    )
+    copy = with_template(project, tmp_path, body)
+    data = load_coded_data(copy / "data")
+    jobs = plan_status(
+        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
+    )
+    started = time.monotonic()
+    with pytest.raises(TemplateError, match=r"line 2: .*filling the template took"):
+        render_status(jobs, executor="serial")
+    assert time.monotonic() - started < 10
 
 
 def test_the_sandbox_keeps_ordinary_powers_and_repetitions(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ import contextlib
 import io
 import os
 import re
-import signal
 import sys
 import threading
 import warnings
@@ -38,6 +37,7 @@ from netreport.render._display import (
     save_svg,
 )
 from netreport.render._qmd import CodeCell, MarkdownText, QmdChapter
+from netreport.timeouts import time_limit
 
 __all__ = ["CellError", "ExecutedChapter", "InlineValue", "execute_chapter"]
 
@@ -196,17 +196,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
             "rendering runs code cells with a timeout that needs the main thread; "
             "call render_project from the main thread"
         )
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise _CellTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with time_limit(seconds, _CellTimeout):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # -- inline expressions -------------------------------------------------------

@@ -18,9 +18,11 @@ The shipped templates and every name a template can use are described in
 ``templates/status/README.md``.
 
 Jinja bounds ``range`` but not arithmetic, so the sandbox here also refuses
-a power or a repetition whose result would be huge (``10 ** 10 ** 8``,
-``"x" * 10 ** 9``): either would keep a worker busy for minutes, or take
-all its memory, before the report failed.
+a power, product or repetition whose result would be huge (``10 ** 10 **
+8``, ``"x" * 10 ** 9``), a filled text of over a million characters, and,
+on the main thread (a build, a pool worker), filling that takes over 30 s:
+any of these would keep a worker busy for minutes, or take all its memory,
+before the report failed.
 
 The filled document may not contain ``{python}`` cells or inline
 expressions: those would run code the sandbox exists to keep out.
@@ -44,6 +46,7 @@ from jinja2.utils import missing
 
 from netreport.errors import NetreportError, closest, counted, shorten
 from netreport.status._context import SECTION_VALUES
+from netreport.timeouts import time_limit
 
 __all__ = ["TemplateError", "fill_template"]
 
@@ -52,6 +55,14 @@ _CODE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{python|`\{python\}", re.MULTILINE)
 # decimal digits), and the most items a repetition may make (as for range).
 _MAX_POWER_BITS = 4096
 _MAX_REPEAT = MAX_RANGE
+# A filled template longer than this, or slower to fill, is a runaway loop:
+# the shipped ones fill in a few milliseconds to some thousand characters.
+_MAX_TEXT = 1_000_000
+_MAX_SECONDS = 30.0
+_TOO_SLOW = (
+    f"filling the template took over {_MAX_SECONDS:.0f} s (it takes "
+    "milliseconds); is a loop running far longer than meant?"
+)
 # Where a template author reads what each name means.
 _GUIDE = "templates/status/README.md"
 # The context's mappings whose values depend on the audience's sections.
@@ -86,7 +97,8 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
     named = _named(values)
     filling = _FILLING.set(named)
     try:
-        text = environment.get_template(template.name).render(**named)
+        with time_limit(_MAX_SECONDS, SecurityError(_TOO_SLOW)):
+            text = _filled(environment.get_template(template.name), named)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"{shown}, line {exc.lineno}: template syntax error: {exc.message}"
@@ -104,7 +116,8 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
         # the template's mistake, so it is reported like any other: here,
         # and from a pool worker, which can send a TemplateError back whole.
         line = _template_line(exc, environment, template.name)
-        raise TemplateError(f"{shown}, line {line}: {_reason(exc)}") from None
+        where = shown if line == "?" else f"{shown}, line {line}"
+        raise TemplateError(f"{where}: {_reason(exc)}") from None
     finally:
         _FILLING.reset(filling)
     match = _CODE.search(text)
@@ -116,6 +129,20 @@ def fill_template(template: Path, project_dir: Path, values: Mapping[str, Any]) 
         )
     _check_sections(environment, template, named)
     return text
+
+
+def _filled(template: jinja2.Template, values: Mapping[str, Any]) -> str:
+    """The template's text, refused once it is longer than any report."""
+    parts, length = [], 0
+    for part in template.generate(**values):
+        length += len(part)
+        if length > _MAX_TEXT:
+            raise SecurityError(
+                f"the filled report passes {_MAX_TEXT:,} characters (a report "
+                "is some thousands); is a loop printing far more than meant?"
+            )
+        parts.append(part)
+    return "".join(parts)
 
 
 class _StatusSandbox(ImmutableSandboxedEnvironment):
@@ -147,6 +174,15 @@ def _check_power(base: Any, exponent: Any) -> None:
 
 
 def _check_repeat(left: Any, right: Any) -> None:
+    if isinstance(left, int) and isinstance(right, int):
+        # A product has as many binary digits as its factors together.
+        if left.bit_length() + right.bit_length() > _MAX_POWER_BITS:
+            raise SecurityError(
+                f"a product of numbers of {len(str(abs(left))):,} and "
+                f"{len(str(abs(right))):,} digits is larger than a status "
+                "template may make"
+            )
+        return
     sequence, times = (right, left) if isinstance(left, int) else (left, right)
     if not isinstance(sequence, str | list | tuple) or not isinstance(times, int):
         return
