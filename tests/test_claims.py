@@ -94,3 +94,32 @@ def test_real_data_stops_the_shipped_book_at_the_reconstruction_section(
     with pytest.raises(CellError, match=r"^index\.qmd, line \d+: .*reconstruction"):
         build(tmp_path)
     assert snapshot(tmp_path / "_site") == before
+
+
+def test_one_build_names_every_untrue_sentence_of_every_chapter(
+    tmp_path: Path,
+) -> None:
+    # Two false claims in the chapter (one inline), one in the preface.
+    chapter = CHAPTER.format(leaders=40) + (
+        "\nAnd `{python} claim(False, 'school teams spoke least')` so.\n"
+    )
+    write_tiny_book(tmp_path, chapter)
+    (tmp_path / "index.qmd").write_text(
+        "# Preface {.unnumbered}\n\n```{python}\n#| include: false\n"
+        "from netreport.claims import claim\n\nclaim(1 > 2, 'one is more than two')\n"
+        "```\n\nHello.\n"
+    )
+
+    with pytest.raises(CellError) as caught:
+        render_project(tmp_path)
+
+    assert str(caught.value) == (
+        "index.qmd, line 7: the chapter's sentence no longer matches the data: "
+        "'one is more than two' is not true of it. Rewrite the sentence, or let "
+        "the data choose its wording.\n"
+        "2 more no longer match the data either:\n"
+        "  chapters/one.qmd, line 12: 'most mentions are of work with district "
+        "leaders'\n"
+        "  chapters/one.qmd, line 20: 'school teams spoke least'"
+    )
+    assert not (tmp_path / "_site").exists()

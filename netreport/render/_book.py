@@ -45,7 +45,7 @@ from netreport.render._crossref import (
     walk,
 )
 from netreport.render._display import FigureOutput
-from netreport.render._execute import ExecutedChapter, execute_chapter
+from netreport.render._execute import ExecutedChapter, UntrueSentences, execute_chapter
 from netreport.render._pandoc import (
     HTML_OPTIONS,
     citeproc,
@@ -148,18 +148,25 @@ def _build_chapters(
 ) -> tuple[list[_Chapter], list[int]]:
     chapters = []
     api: list[int] = []
+    untrue: list[tuple[str, int, str]] = []
     for entry in config.chapters:
         display = entry.source.as_posix()
         logger.info("execute chapter %s", display)
         qmd = parse_qmd(config.project_dir / entry.source, display)
-        executed = executor(
-            qmd,
-            display=display,
-            project_dir=config.project_dir,
-            site_dir=site,
-            defaults=config.execute,
-            timeout=timeout,
-        )
+        try:
+            executed = executor(
+                qmd,
+                display=display,
+                project_dir=config.project_dir,
+                site_dir=site,
+                defaults=config.execute,
+                timeout=timeout,
+            )
+        except UntrueSentences as error:
+            # The other chapters run on, so that one build names every
+            # sentence the data made untrue, not one per build.
+            untrue += error.found
+            continue
         doc = executed.document or markdown_to_ast(executed.markdown, what=display)
         api = doc["pandoc-api-version"]
         blocks = doc["blocks"]
@@ -170,6 +177,8 @@ def _build_chapters(
         chapters.append(
             _Chapter(entry, display, page, blocks, figures=executed.figures)
         )
+    if untrue:
+        raise UntrueSentences(untrue)
     return chapters, api
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netreport.claims import FalseClaim, collecting_claims, untrue_message
 from netreport.errors import NetreportError
 from netreport.render._display import (
     FigureOutput,
@@ -39,7 +40,13 @@ from netreport.render._display import (
 from netreport.render._qmd import CodeCell, MarkdownText, QmdChapter
 from netreport.timeouts import time_limit
 
-__all__ = ["CellError", "ExecutedChapter", "InlineValue", "execute_chapter"]
+__all__ = [
+    "CellError",
+    "ExecutedChapter",
+    "InlineValue",
+    "UntrueSentences",
+    "execute_chapter",
+]
 
 _INLINE = re.compile(r"`\{python\}\s*(?P<expr>[^`]+?)\s*`")
 # Where the sentence around an inline value starts or ends.
@@ -68,6 +75,28 @@ class CellError(NetreportError):
         # netreport's own errors say what is wrong; their class name is noise.
         shown = f"{error_type}: {message}" if named else message
         super().__init__(f"{where}: {shown}")
+
+
+class UntrueSentences(CellError):
+    """Sentences of the chapters that the data no longer bears out: where the
+    first is, what it says, and every other one after it.
+
+    `found` holds each as (chapter, line, statement), in the order run.
+    """
+
+    def __init__(self, found: list[tuple[str, int, str]]) -> None:
+        self.found = found
+        chapter, line, statement = found[0]
+        text = untrue_message(statement)
+        if len(found) > 1:
+            more = len(found) - 1
+            verb = "matches" if more == 1 else "match"
+            text += f"\n{more} more no longer {verb} the data either:"
+            text += "".join(f"\n  {c}, line {n}: {s!r}" for c, n, s in found[1:])
+        super().__init__(chapter, line, None, "NetreportError", text, named=False)
+
+    def __reduce__(self):
+        return type(self), (self.found,)
 
 
 class _CellTimeout(BaseException):
@@ -110,6 +139,8 @@ class _Context:
     chapter_dir: Path  # the chapter's folder, relative to the site
     figures: list[FigureOutput] = field(default_factory=list)
     values: list[InlineValue] = field(default_factory=list)
+    # The chapter line each compiled piece of code starts at, by its name.
+    first_lines: dict[str, int] = field(default_factory=dict)
 
 
 def execute_chapter(
@@ -150,14 +181,23 @@ def execute_chapter(
         chapter_dir=source.parent,
     )
     pieces = []
-    with _working_dir(project_dir), _off_screen():
+    with _working_dir(project_dir), _off_screen(), collecting_claims() as untrue:
         for part in chapter.parts:
             if isinstance(part, MarkdownText):
                 pieces.append(_inline(part, context))
             else:
                 pieces.append(_run_cell(part, context))
+    if untrue:
+        raise UntrueSentences([_where(claim, context) for claim in untrue])
     markdown = "\n\n".join(p for p in pieces if p)
     return ExecutedChapter(markdown + "\n", context.figures, context.values)
+
+
+def _where(claim: FalseClaim, context: _Context) -> tuple[str, int, str]:
+    """The chapter and line of a false claim, from the code that made it."""
+    first = context.first_lines.get(claim.filename)
+    line = first + claim.line - 1 if first is not None else 0
+    return context.display, line, claim.statement
 
 
 @contextlib.contextmanager
@@ -210,6 +250,7 @@ def _inline(part: MarkdownText, context: _Context) -> str:
         line = part.line + part.text.count("\n", 0, match.start())
         expr = match["expr"]
         filename = f"<inline {context.display}:{line}>"
+        context.first_lines[filename] = line
         try:
             with _time_limit(context.timeout):
                 code = compile(expr, filename, "eval")
@@ -291,6 +332,7 @@ def _execute(
 ) -> tuple[list[Any], str, list[warnings.WarningMessage]]:
     """Run the cell; return displayed values, stdout and warnings."""
     filename = f"<cell {context.display}:{cell.line}>"
+    context.first_lines[filename] = cell.code_line
     stdout = io.StringIO()
     open_before = _open_figures()
     shown: list[Any] = []
