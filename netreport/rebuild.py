@@ -39,7 +39,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -462,26 +461,10 @@ def _write_json(path: Path, record: Any, *, compact: bool = False) -> None:
 
 
 def _git_state(project_dir: Path) -> list[Any]:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return [None, False]
-    return [commit, bool(dirty)]  # fmt: skip
+    """The commit and dirtiness, as the build state records them (JSON)."""
+    from netreport.provenance import git_state
+
+    return list(git_state(project_dir))
 
 
 def check_up_to_date(project_dir: Path, options: Mapping[str, Any]) -> list[str] | None:

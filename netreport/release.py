@@ -32,13 +32,14 @@ import logging
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netreport.errors import NetreportError
+from netreport.errors import NetreportError, NetreportWarning
 
 __all__ = ["FigureChanges", "ReleaseOutcome", "compare_figures", "release"]
 
@@ -110,6 +111,7 @@ def release(
             "never overwritten, so give the new one a new version number"
         )
     _check_newer(version, released_versions(versions))
+    _warn_if_uncommitted(project_dir, version)
     with _release_date(date):
         outcome = build(project_dir, version=version, strict=strict, on_case=on_case)
     previous = _previous(versions, version)
@@ -142,6 +144,22 @@ def release(
         f"{VERSIONS}/index.html: lists {listed} version{'s' * (listed != 1)}",
     ]
     return ReleaseOutcome(lines, folder, previous, changes, data_changed)
+
+
+def _warn_if_uncommitted(project_dir: Path, version: str) -> None:
+    """A release of changes no commit holds cannot be rebuilt from its commit."""
+    from netreport.provenance import git_state
+
+    commit, dirty = git_state(project_dir)
+    if dirty:
+        warnings.warn(
+            f"version {version} is released from uncommitted changes: its "
+            f"provenance names commit {commit[:12]} as dirty, and checking "
+            "that commit out will not rebuild it. Commit first (with "
+            "--strict this stops the release).",
+            NetreportWarning,
+            stacklevel=3,
+        )
 
 
 def _check_version(version: str) -> None:

@@ -247,3 +247,24 @@ def test_a_release_leaves_out_the_reports_of_internal_audiences(
     assert "For district leaders" in index
     assert (status / "members" / "2020-21.html").is_file()  # kept in _site
     assert (status / "members" / "index.html").is_file()
+
+
+def test_a_release_of_uncommitted_changes_is_warned_of(tmp_path: Path) -> None:
+    import subprocess
+    import warnings
+
+    from netreport.errors import NetreportWarning
+
+    project = make_project(tmp_path / "book")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "book"]):
+        subprocess.run(["git", *command], cwd=project, env=env, check=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NetreportWarning)  # committed: no warning
+        release(project, "1.0.0", date=dt.date(2026, 1, 15))
+    move_one_mention(project)
+
+    with pytest.warns(NetreportWarning, match="released from uncommitted changes"):
+        release(project, "1.1.0", date=dt.date(2026, 3, 2))
