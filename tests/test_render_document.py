@@ -153,3 +153,11 @@ def test_a_figure_without_alt_text_stops_the_pdf(tmp_path: Path) -> None:
     )
     with pytest.raises(NetreportError, match="missing alt text"):
         render_document(source, tmp_path / "site" / "report.html")
+
+
+def test_a_documents_title_is_its_pages_title_once(tmp_path: Path) -> None:
+    source = write(tmp_path / "src")
+    target = tmp_path / "site" / "r.html"
+    render_document(source, target)
+    html = target.read_text(encoding="utf-8")
+    assert "<title>Status for district leaders</title>" in html

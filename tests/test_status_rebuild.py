@@ -141,8 +141,10 @@ def test_the_site_index_links_external_audiences_only(project: Path) -> None:
     status = project / "_site" / "status"
     index = (status / "index.html").read_text(encoding="utf-8")
     assert 'href="funder/2020-21.html"' in index
+    assert 'href="../index.html">the case report</a>' in index
     assert "members" not in index and "network members" not in index
     own = (status / "members" / "index.html").read_text(encoding="utf-8")
     assert 'href="2020-21.html"' in own and 'href="2020-21.pdf"' in own
     assert "Status report for network members" in own
     assert 'href="../netreport.css"' in own
+    assert 'href="../../index.html">the case report</a>' in own

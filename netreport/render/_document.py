@@ -269,9 +269,10 @@ def _link_root(html: Path, root: Path) -> str:
 def _write_html(
     doc: dict[str, Any], meta: dict[str, Any], target: Path, root: str, pdf: bool
 ) -> None:
+    # No page title: the document's own title is the whole <title>, not
+    # "X – X" as a book's chapter page and book title would make it.
     page_meta = {
         **meta,
-        "nr-page-title": meta["nr-title"],
         "nr-root": {"t": "MetaString", "c": root},
         # A document is not a chapter, and may be a list of other pages.
         "nr-skip": {"t": "MetaString", "c": "Skip to main content"},

@@ -514,6 +514,11 @@ def _write_index(
     The page links the stylesheet of the status folder `root`.
     """
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", ""]
+    lines += ["Each report covers one school year; its PDF holds the same.", ""]
+    case_report = root.parent / "index.html"
+    if case_report.is_file():
+        href = os.path.relpath(case_report, index.parent)
+        lines += [f"They draw on the data of [the case report]({href}).", ""]
     if not reports:
         lines.append("No status reports have been published here yet.")
     base = index.parent
