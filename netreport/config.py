@@ -97,7 +97,23 @@ def _columns(raw: object, problems: YamlProblems) -> dict[str, dict[str, str]]:
         for column in [c for c in checked[dataset] if c not in known]:
             problems.add(f"{where}.{column}", _unknown_column(column, known))
             del checked[dataset][column]
+        _one_column_per_header(checked[dataset], where, problems)
     return checked
+
+
+def _one_column_per_header(
+    columns: dict[str, str], where: str, problems: YamlProblems
+) -> None:
+    """A header can be one column of ours only."""
+    first: dict[str, str] = {}
+    for ours, theirs in columns.items():
+        if theirs in first:
+            problems.add(
+                f"{where}.{ours}",
+                f"header {theirs!r} is mapped to {first[theirs]!r} already; "
+                "each header of the file maps to one column",
+            )
+        first.setdefault(theirs, ours)
 
 
 def _unknown_column(column: str, known: tuple[str, ...]) -> str:
