@@ -282,7 +282,7 @@ def _check_table(
                 1,
                 None,
                 None,
-                shorten(_REQUIRED[dataset]),
+                shorten([*_REQUIRED[dataset], *_READ_BY_REPORTS[dataset]], 12),
                 "the file is empty; it needs at least a header row",
             )
         )
