@@ -482,7 +482,7 @@ def _check(args: argparse.Namespace) -> int:
     for row in audit.mismatches:
         _console.print(
             f"  {row.figure.id}: {row.discrepancy}"
-            + (f"; {row.figure.note}" if row.figure.note else "")
+            + (f". {row.figure.note}" if row.figure.note else "")
         )
     _warn_about_audit(case)
     return 0

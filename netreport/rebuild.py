@@ -698,7 +698,7 @@ class StatusReportError(NetreportError):
         super().__init__(
             f"{error}\nThe case report was built and published; the status "
             "report that failed, and any not yet rendered, kept their last "
-            "good files. Fix the cause and run netreport build again."
+            "good files. Fix the cause; the next build renders them again."
         )
 
 
