@@ -334,6 +334,14 @@ def with_template(project: Path, tmp_path: Path, body: str) -> Path:
     return copy
 
 
+def funder_jobs(copy: Path) -> list:
+    """The job of the funder's 2020-21 report in the project `copy`."""
+    data = load_coded_data(copy / "data")
+    return plan_status(
+        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -398,11 +406,7 @@ def with_template(project: Path, tmp_path: Path, body: str) -> Path:
 def test_templates_run_in_a_sandbox(
     project: Path, tmp_path: Path, body: str, message: str
 ) -> None:
-    copy = with_template(project, tmp_path, body)
-    data = load_coded_data(copy / "data")
-    jobs = plan_status(
-        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
-    )
+    jobs = funder_jobs(with_template(project, tmp_path, body))
     with pytest.raises(TemplateError, match=message):
         render_status(jobs, executor="serial")
 
@@ -419,11 +423,7 @@ def test_a_template_that_runs_too_long_is_stopped(
         "a\n{% for i in range(100000) %}{% for j in range(100000) %}"
         "{% endfor %}{% endfor %}\n"
     )
-    copy = with_template(project, tmp_path, body)
-    data = load_coded_data(copy / "data")
-    jobs = plan_status(
-        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
-    )
+    jobs = funder_jobs(with_template(project, tmp_path, body))
     started = time.monotonic()
     with pytest.raises(TemplateError, match=r"line 2: .*filling the template took"):
         render_status(jobs, executor="serial")
@@ -588,10 +588,7 @@ def test_a_report_that_names_an_interviewee_is_not_published(
         "figures.intended_use, tables.actual_use] %}\nAs H3 told us.\n"
     )
     copy = with_template(project, tmp_path, body)
-    data = load_coded_data(copy / "data")
-    jobs = plan_status(
-        copy, data, copy / "data", audiences=["funder"], periods=["2020-21"]
-    )
+    jobs = funder_jobs(copy)
     with pytest.raises(PublishCheckError, match="interviewee"):
         render_status(jobs, executor="serial")
     assert not list((copy / "_site" / "status").rglob("2020-21.*"))
