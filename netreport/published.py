@@ -83,15 +83,17 @@ class AuditRow:
     expected: str = ""
 
     @property
-    def discrepancy(self) -> str:
-        """How the figure and the data differ, in words.
+    def mistyped(self) -> bool:
+        """Whether the ``value`` compared differs from the printed text (a
+        typo in ``published.yml``): then a message must name both, or it
+        would read ``printed 839, data gives 839``."""
+        return bool(self.expected) and self.expected != self.figure.printed.strip()
 
-        The printed text is what a reader sees, but the ``value`` is what was
-        compared; when the two disagree (a typo in ``published.yml``), both
-        are named, or the line would read ``printed 839, data gives 839``.
-        """
+    @property
+    def discrepancy(self) -> str:
+        """How the figure and the data differ, in words."""
         printed = self.figure.printed.strip()
-        if not self.expected or self.expected == printed:
+        if not self.mistyped:
             return f"printed {printed}, data gives {self.shown}"
         return (
             f'value {self.expected} in published.yml (printed "{printed}"), '
@@ -155,12 +157,10 @@ class Audit:
 def _why(row: AuditRow) -> str:
     """Why a figure was not reproduced, for a reader of the audit table."""
     why = row.figure.note or "no explanation is recorded in published.yml"
-    printed = row.figure.printed.strip()
-    if row.expected and row.expected != printed:
-        # Else the row reads "839 | 839 | no", which no reader can follow.
+    if row.mistyped:
         why = (
             f"published.yml gives the value {row.expected}, not the printed "
-            f"{printed}; {why}"
+            f"{row.figure.printed.strip()}; {why}"
         )
     return why
 

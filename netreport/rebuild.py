@@ -33,6 +33,7 @@ is and says so, per output.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -119,8 +120,14 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """netreport's own source and resources, and its pinned dependencies."""
+    """netreport's own source and resources, and its pinned dependencies.
+
+    Worked out once per process: a build asks for it for the build state,
+    the chapters and the status reports, and the code a process runs is the
+    code it started with.
+    """
     digest = hashlib.sha256()
     package = Path(__file__).parent
     for path in sorted(package.rglob("*")):

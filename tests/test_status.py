@@ -245,17 +245,30 @@ def test_bad_config_is_a_yaml_path(tmp_path: Path, message: str, edit) -> None:
     assert message in str(caught.value)
 
 
-def test_a_label_holding_markup_reads_as_text_in_every_report(
-    project: Path, tmp_path: Path
-) -> None:
+def with_codebook(project: Path, tmp_path: Path, edit) -> Path:
+    """A copy of `project` whose codebook text went through `edit`."""
     copy = tmp_path / "project"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
     codebook = copy / "data" / "codebook.yml"
-    label = "<script>window.x = 1</script>Improve *now*"
-    text = codebook.read_text(encoding="utf-8")
+    codebook.write_text(edit(codebook.read_text(encoding="utf-8")), encoding="utf-8")
+    return copy
+
+
+def in_actual_use(text: str, old: str, new: str) -> str:
+    """The codebook `text` with `old` replaced once in the actual use."""
     use = text.index("  actual_use:")
-    text = text[:use] + text[use:].replace("label: Improvement", f"label: '{label}'", 1)
-    codebook.write_text(text, encoding="utf-8")
+    return text[:use] + text[use:].replace(old, new, 1)
+
+
+def test_a_label_holding_markup_reads_as_text_in_every_report(
+    project: Path, tmp_path: Path
+) -> None:
+    label = "<script>window.x = 1</script>Improve *now*"
+    copy = with_codebook(
+        project, tmp_path, lambda text: in_actual_use(
+            text, "label: Improvement", f"label: '{label}'"
+        ),
+    )  # fmt: skip
     data = load_coded_data(copy / "data")
 
     jobs = plan_status(copy, data, copy / "data", periods=["2020-21"])
@@ -295,22 +308,21 @@ def test_a_filled_template_is_never_written_into_the_site(
 def test_a_codebook_without_relationship_management_still_reports(
     project: Path, tmp_path: Path
 ) -> None:
-    copy = tmp_path / "project"
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("_site"))
-    codebook = copy / "data" / "codebook.yml"
-    text = codebook.read_text(encoding="utf-8")
-    # The actual use renamed; the data's old code is read through the alias.
-    use = text.index("  actual_use:")
-    text = text[:use] + text[use:].replace(
-        "      relationship_management:\n        label: Relationship management",
-        "      partner_support:\n        label: Partner support",
-        1,
-    )
-    text = text.replace("aliases: [accountability]\n      disuse:",
-                        "aliases: [accountability, relationship_management]\n"
-                        "      disuse:")  # fmt: skip
-    text = text.replace("parent: relationship_management", "parent: partner_support")
-    codebook.write_text(text, encoding="utf-8")
+    def rename(text: str) -> str:
+        # The actual use renamed; the data's old code is read through the alias.
+        text = in_actual_use(
+            text,
+            "      relationship_management:\n        label: Relationship management",
+            "      partner_support:\n        label: Partner support",
+        )
+        text = text.replace("aliases: [accountability]\n      disuse:",
+                            "aliases: [accountability, relationship_management]\n"
+                            "      disuse:")  # fmt: skip
+        return text.replace(
+            "parent: relationship_management", "parent: partner_support"
+        )
+
+    copy = with_codebook(project, tmp_path, rename)
     with pytest.warns(NetreportWarning, match="renamed codes read as their current"):
         data = load_coded_data(copy / "data")
     assert "relationship_management" not in data.codebook["actual_use"].code_names

@@ -18,7 +18,7 @@ from typing import Any
 
 from netreport.yaml_config import YamlProblems, load_yaml
 
-__all__ = ["BookConfig", "ChapterEntry", "load_book_config", "resolve_date"]
+__all__ = ["BookConfig", "ChapterEntry", "load_book_config"]
 
 # Quarto-standard keys the embedded engine does not act on.
 _QUARTO_PROJECT_KEYS = {
@@ -182,7 +182,7 @@ class _Reader:
 
     def date(self, value: Any) -> str | None:
         if value in _DATE_KEYWORDS:
-            return resolve_date(value, self.problems.path)
+            return _resolve_date(value, self.problems.path)
         return self.optional_text("book.date", value)
 
     def chapter_list(
@@ -240,7 +240,7 @@ class _Reader:
         return {k: v for k, v in options.items() if k in _EXECUTE_KEYS}
 
 
-def resolve_date(keyword: str, source: Path) -> str:
+def _resolve_date(keyword: str, source: Path) -> str:
     """The date Quarto's `keyword` stands for in a ``date:`` of `source`.
 
     ``today`` is the build's date and ``now`` its date and time, both from

@@ -191,30 +191,17 @@ def refresh_status(
         elif period not in years:
             gone = f"the data covers no school year {period}"
         else:
-            jobs.append(_job(project_dir, data_dir, page, stamp))
+            jobs += plan_status(
+                project_dir, data, data_dir, audiences=[audience],
+                periods=[period], output_dir=root, stamp=status_stamp(stamp),
+            )  # fmt: skip
             continue
         _remove_report(page)
         cache.forget(project_dir, page)
         on_line(f"{page.relative_to(root).as_posix()}: removed, {gone}")
-    _LOADED[str(Path(data_dir).resolve())] = (data, data_version(data))
     render_status(jobs, executor="serial", on_line=on_line, force=force)
     if not jobs:
         write_status_index(root, config)
-
-
-def _job(
-    project_dir: Path, data_dir: Path, page: Path, stamp: Mapping[str, str]
-) -> StatusJob:
-    return StatusJob(
-        project_dir=str(Path(project_dir).resolve()),
-        data_dir=str(Path(data_dir).resolve()),
-        audience=page.parent.name,
-        period=page.stem,
-        output=str(page.resolve()),
-        site_root=str(page.parent.parent.resolve()),
-        stamp=tuple(status_stamp(stamp).items()),
-        timestamp=int(build_time().timestamp()),
-    )
 
 
 def _remove_report(page: Path) -> None:
